@@ -1,0 +1,278 @@
+"""Reading and writing images as float arrays in [-1, 1].
+
+SinGAN trains on one RGB image with pixels mapped to [-1, 1] (ref: `x / 255`, then
+`(x - 0.5) * 2`). `load_image` accepts whatever Pillow can read and makes it `(H, W, 3)` float32:
+
+* RGB is used as is; 8-bit pixels map v -> v / 255 * 2 - 1.
+* Grayscale is replicated to three channels. 16-bit grayscale ("I;16", or "I" from a 16-bit
+  PNG) is scaled by its real maximum 65535, so no precision is clipped away; float images
+  ("F") are taken to be in [0, 1].
+* Palette images ("P", "PA") are expanded through RGBA.
+* Alpha is dropped, not composited onto a background: the SinGAN reference drops it too
+  (it keeps the first three channels). A warning is logged when the alpha was not opaque.
+* Multi-frame files (GIF, TIFF) contribute their first frame.
+
+Every such conversion logs one line on the `"singan_keras"` logger naming the file. Errors are
+one line naming the file: `FileNotFoundError` for a missing path, `ImageError` (a `ValueError`)
+for a directory, a file that is not an image, or a truncated or corrupt one.
+
+`save_image` and `save_grid` write RGB PNGs atomically (a temporary file in the same folder,
+then `os.replace`), so an interrupted run never leaves half a PNG behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import pathlib
+import tempfile
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+__all__ = ["ImageError", "load_image", "save_grid", "save_image", "to_uint8"]
+
+logger = logging.getLogger("singan_keras")
+
+_UINT16_MAX = 65535.0
+
+
+class ImageError(ValueError):
+    """A path exists but does not hold a readable image (a directory, not an image, corrupt)."""
+
+
+def _alpha_note(alpha: np.ndarray) -> tuple[int, str]:
+    """Log level and text for a dropped alpha channel."""
+    if np.all(alpha == 255):
+        return logging.INFO, "dropped its fully opaque alpha channel"
+    return logging.WARNING, (
+        "dropped its alpha channel, which has transparent pixels (not composited; the SinGAN "
+        "reference drops alpha too)"
+    )
+
+
+def _to_unit_rgb(image: Image.Image) -> tuple[np.ndarray, list[tuple[int, str]]]:
+    """Pixels in [0, 1] as float64 `(H, W, 3)`, plus the conversions made (level, text)."""
+    notes: list[tuple[int, str]] = []
+    mode = image.mode
+
+    if mode in ("P", "PA"):
+        image = image.convert("RGBA")
+        notes.append((logging.INFO, f"converted palette image (mode {mode}) to RGB via RGBA"))
+        mode = "RGBA"
+    elif mode == "1":
+        image = image.convert("L")
+        notes.append((logging.INFO, "converted bilevel image (mode 1) to grayscale"))
+        mode = "L"
+    elif mode not in ("RGB", "RGBA", "L", "LA", "F", "I") and not mode.startswith("I;16"):
+        image = image.convert("RGB")  # CMYK, YCbCr, LAB, HSV, RGBX, ...
+        notes.append((logging.INFO, f"converted mode {mode} to RGB"))
+        mode = "RGB"
+
+    pixels = np.asarray(image)
+    if mode in ("RGBA", "LA"):
+        level, text = _alpha_note(pixels[..., -1])
+        notes.append((level, text))
+        pixels = pixels[..., :3] if mode == "RGBA" else pixels[..., 0]
+        mode = mode[:-1]
+
+    if mode == "RGB":
+        return pixels.astype(np.float64) / 255.0, notes
+
+    # Grayscale from here on: scale to [0, 1], then replicate.
+    if mode == "L":
+        gray = pixels.astype(np.float64) / 255.0
+        notes.append((logging.INFO, "replicated grayscale (8-bit) to 3 channels"))
+    elif mode == "F":
+        gray = pixels.astype(np.float64)
+        if gray.min() < 0.0 or gray.max() > 1.0 or not np.all(np.isfinite(gray)):
+            notes.append((logging.WARNING, "clipped float pixels outside [0, 1]"))
+            gray = np.clip(np.nan_to_num(gray), 0.0, 1.0)
+        notes.append((logging.INFO, "replicated float grayscale (taken as [0, 1]) to 3 channels"))
+    else:  # "I;16*" or "I": 16-bit grayscale (Pillow opens 16-bit PNGs as one of these)
+        gray = pixels.astype(np.float64)
+        if gray.min() < 0.0 or gray.max() > _UINT16_MAX:
+            notes.append((logging.WARNING, "clipped integer pixels outside [0, 65535]"))
+            gray = np.clip(gray, 0.0, _UINT16_MAX)
+        gray /= _UINT16_MAX
+        notes.append(
+            (logging.INFO, f"scaled 16-bit grayscale (mode {mode}) by 65535, replicated to 3")
+        )
+    return np.repeat(gray[..., None], 3, axis=-1), notes
+
+
+def load_image(path: str | os.PathLike) -> np.ndarray:
+    """Load an image file as float32 `(H, W, 3)` in [-1, 1].
+
+    Args:
+        path: Any file Pillow can read (PNG, JPEG, TIFF, GIF, BMP, WebP, ...).
+
+    Returns:
+        A float32 array of shape `(H, W, 3)` with values in [-1, 1].
+
+    Raises:
+        FileNotFoundError: If `path` does not exist.
+        ImageError: If `path` is a directory, not an image, or a truncated or corrupt image
+            (`ImageError` is a `ValueError`).
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "grey.png"
+        >>> _ = save_image(np.ones((4, 6, 3), np.float32), path)
+        >>> image = load_image(path)
+        >>> image.shape, image.dtype, float(image.max())
+        ((4, 6, 3), dtype('float32'), 1.0)
+    """
+    path = pathlib.Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"Image file not found: '{path}'.")
+    if path.is_dir():
+        raise ImageError(f"Expected an image file but '{path}' is a directory.")
+    try:
+        with Image.open(path) as image:
+            frames = getattr(image, "n_frames", 1)
+            image.load()  # decode everything now so truncation and corruption surface here
+            unit, notes = _to_unit_rgb(image)
+    except UnidentifiedImageError:
+        raise ImageError(f"'{path}' is not an image file Pillow can read.") from None
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as error:
+        raise ImageError(
+            f"Cannot decode image '{path}' (truncated or corrupt?): {error}"
+        ) from error
+    if frames > 1:
+        notes.insert(0, (logging.INFO, f"used the first of its {frames} frames"))
+    for level, text in notes:
+        logger.log(level, "load_image '%s': %s.", path, text)
+    return (unit * 2.0 - 1.0).astype(np.float32)
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    """Map float pixels in [-1, 1] to uint8 in [0, 255] (clipped, rounded to nearest).
+
+    Args:
+        image: Array-like of any shape with values nominally in [-1, 1].
+
+    Returns:
+        A uint8 array of the same shape.
+
+    Raises:
+        ValueError: If the image contains NaN or infinity.
+
+    Example:
+        >>> to_uint8(np.array([-1.0, 0.0, 1.0, 3.0])).tolist()
+        [0, 128, 255, 255]
+    """
+    image = np.asarray(image, dtype=np.float64)
+    if not np.all(np.isfinite(image)):
+        raise ValueError("Cannot convert an image with NaN or infinite values to uint8.")
+    return np.round((np.clip(image, -1.0, 1.0) + 1.0) * 127.5).astype(np.uint8)
+
+
+def _as_hwc3(image: np.ndarray, what: str = "image") -> np.ndarray:
+    image = np.asarray(image)
+    if image.ndim == 2:
+        image = image[..., None]
+    if image.ndim != 3 or image.shape[-1] not in (1, 3):
+        raise ValueError(
+            f"{what} must have shape (H, W), (H, W, 1) or (H, W, 3); got {image.shape}."
+        )
+    if image.shape[-1] == 1:
+        image = np.repeat(image, 3, axis=-1)
+    return image
+
+
+def _write_png_atomically(pixels: np.ndarray, path: str | os.PathLike) -> pathlib.Path:
+    path = pathlib.Path(path)
+    if path.suffix.lower() != ".png":
+        logger.warning("save_image '%s': writing PNG data despite the suffix.", path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            Image.fromarray(pixels).save(file, format="PNG")
+        os.replace(temp_name, path)
+    except BaseException:
+        pathlib.Path(temp_name).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def save_image(image: np.ndarray, path: str | os.PathLike) -> pathlib.Path:
+    """Write a float image in [-1, 1] as an 8-bit RGB PNG, atomically.
+
+    Values are clipped to [-1, 1] and rounded to the nearest of 256 levels. Grayscale input
+    is written as RGB. Missing parent folders are created.
+
+    Args:
+        image: `(H, W, 3)`, `(H, W, 1)` or `(H, W)` array in [-1, 1].
+        path: Destination file (PNG data is written whatever the suffix).
+
+    Returns:
+        The path written, as a `pathlib.Path`.
+
+    Raises:
+        ValueError: If the shape is not an image's or a value is NaN or infinite.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> save_image(np.zeros((8, 8, 3)), folder / "out" / "grey.png").name
+        'grey.png'
+    """
+    return _write_png_atomically(to_uint8(_as_hwc3(image)), path)
+
+
+def save_grid(
+    images: np.ndarray | list,
+    path: str | os.PathLike,
+    columns: int | None = None,
+    padding: int = 2,
+) -> pathlib.Path:
+    """Write equally sized images in [-1, 1] as one grid PNG (black padding between cells).
+
+    Args:
+        images: `(N, H, W, C)` array or a list of `(H, W, C)` / `(H, W)` arrays, all the same
+            size, C in {1, 3}.
+        path: Destination PNG.
+        columns: Images per row; defaults to `ceil(sqrt(N))`.
+        padding: Pixels of black between and around the cells (>= 0).
+
+    Returns:
+        The path written.
+
+    Raises:
+        ValueError: If there are no images, their sizes differ, or an argument is out of range.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> samples = np.zeros((5, 16, 16, 3), np.float32)
+        >>> path = save_grid(samples, pathlib.Path(tempfile.mkdtemp()) / "grid.png", columns=3)
+        >>> load_image(path).shape  # 2 rows x 3 columns of 16 px, 2 px padding
+        (38, 56, 3)
+    """
+    cells = [_as_hwc3(image, "each image") for image in images]
+    if not cells:
+        raise ValueError("save_grid needs at least one image; got none.")
+    shapes = {cell.shape for cell in cells}
+    if len(shapes) != 1:
+        raise ValueError(f"save_grid needs equally sized images; got shapes {sorted(shapes)}.")
+    if isinstance(padding, bool) or int(padding) != padding or padding < 0:
+        raise ValueError(f"padding must be an integer >= 0, got {padding!r}.")
+    count = len(cells)
+    columns = math.ceil(math.sqrt(count)) if columns is None else columns
+    if isinstance(columns, bool) or int(columns) != columns or columns < 1:
+        raise ValueError(f"columns must be a positive integer, got {columns!r}.")
+    columns = min(int(columns), count)
+    rows = math.ceil(count / columns)
+    height, width, _ = cells[0].shape
+    grid = np.full(
+        (rows * (height + padding) + padding, columns * (width + padding) + padding, 3),
+        -1.0,
+        dtype=np.float64,
+    )
+    for index, cell in enumerate(cells):
+        top = padding + (index // columns) * (height + padding)
+        left = padding + (index % columns) * (width + padding)
+        grid[top : top + height, left : left + width] = cell
+    return _write_png_atomically(to_uint8(grid), path)

@@ -1,0 +1,50 @@
+"""The one place that decides the tensor layout used inside the networks, per backend.
+
+The public API always speaks numpy ``(N, H, W, 3)`` / ``(H, W, 3)`` arrays (channels last).
+Inside the networks we use ``channels_last`` on TensorFlow and JAX (their fast CPU path) and
+``channels_first`` on PyTorch: on torch 2.13 (CPU) the double backward of the gradient
+penalty through a 1-output-channel convolution in channels-last memory format fails
+(``slow_conv2d: grad_weight must be contiguous``). Conv kernels are stored ``(kh, kw, in,
+out)`` in both layouts, so weights move between backends unchanged.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+__all__ = ["data_format", "channel_axis", "to_internal", "to_numpy_nhwc"]
+
+
+def data_format() -> str:
+    """``"channels_first"`` on the torch backend, ``"channels_last"`` otherwise."""
+    return "channels_first" if keras.backend.backend() == "torch" else "channels_last"
+
+
+def channel_axis() -> int:
+    """Axis of the channels in an internal 4-D batch."""
+    return 1 if data_format() == "channels_first" else -1
+
+
+def spatial_shape(tensor) -> tuple[int, int]:
+    """(H, W) of an internal 4-D batch."""
+    shape = tuple(tensor.shape)
+    return shape[2:4] if data_format() == "channels_first" else shape[1:3]
+
+
+def to_internal(images: np.ndarray):
+    """Numpy NHWC (or HWC) -> a backend float32 tensor in the internal layout."""
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim == 3:
+        images = images[None]
+    if data_format() == "channels_first":
+        images = np.ascontiguousarray(images.transpose(0, 3, 1, 2))
+    return keras.ops.convert_to_tensor(images)
+
+
+def to_numpy_nhwc(tensor) -> np.ndarray:
+    """A backend tensor in the internal layout -> numpy float32 NHWC."""
+    array = keras.ops.convert_to_numpy(tensor).astype(np.float32)
+    if data_format() == "channels_first":
+        array = array.transpose(0, 2, 3, 1)
+    return np.ascontiguousarray(array)

@@ -1,0 +1,238 @@
+"""One scale's training: the adversarial game of G_n and D_n plus reconstruction (paper §2.2).
+
+`ScaleTrainer` is a `keras.Model` that holds, for the scale being trained, G_n, D_n, the two
+optimizers, the frozen coarser generators and the scale's fixed tensors. Its ``train_step``
+is one SinGAN iteration, driven by ``fit()`` so callbacks, ``History`` and the progress bar
+work as usual:
+
+1. draw one noise map z_n for the iteration (shared by its critic and generator steps);
+2. ``critic_steps`` times: draw a fresh random image through the frozen coarser scales,
+   x~_n = G_n(σ_n z_n, (x~_{n+1})↑r), and take one Adam step of D_n on the WGAN-GP loss
+       L_D = mean D(x~_n) - mean D(x_n) + λ · mean_pixels (‖∇_x̂ D(x̂)‖₂ - 1)²      (Eq. 4, GP)
+   with x̂ = ε x_n + (1 - ε) x~_n, one ε ~ U(0, 1) per step, the norm taken per pixel
+   over channels (the reference's form);
+3. ``generator_steps`` times: one Adam step of G_n on
+       L_G = -mean D(x~_n) + α ‖G_n(σ z^rec, (x~^rec_{n+1})↑r) - x_n‖²                (Eq. 4-5)
+   where the reconstruction path uses z* at the coarsest scale and zero noise above it.
+
+Everything here is backend-agnostic (`keras.ops`). The three things Keras has no common API
+for — taking gradients, the inner gradient of the penalty and the JAX state plumbing — come
+from the backend mixin in `singan_keras.train_steps`, chosen once at import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+from keras import ops
+
+from singan_keras.config import TrainConfig
+from singan_keras.imresize import resize_images
+from singan_keras.layout import channel_axis, data_format, to_internal
+from singan_keras.optimizers import CriticGeneratorOptimizers, make_adam
+from singan_keras.train_steps import BackendTrainStep
+
+__all__ = ["ScaleTrainer"]
+
+
+class ScaleTrainer(BackendTrainStep, keras.Model):
+    """Trains G_n and D_n of one scale against the frozen coarser scales.
+
+    Args:
+        generator: G_n (see `singan_keras.models.build_generator`).
+        critic: D_n.
+        frozen_generators: G of every coarser scale, coarsest first, already trained.
+        frozen_noise_amplitudes: σ of every coarser scale, coarsest first.
+        sizes: (H, W) of scales 0..n (this scale last).
+        real: x_n, numpy (H, W, 3) in [-1, 1].
+        previous_reconstruction: (x~^rec_{n+1})↑r, numpy (H, W, 3); zeros at the coarsest scale.
+        noise_amplitude: σ_n (1 at the coarsest scale).
+        z_star: the fixed reconstruction noise at the coarsest scale (numpy (H, W, 3)), else None.
+        config: the `TrainConfig`.
+        seed: seed of this scale's training noise.
+    """
+
+    def __init__(
+        self,
+        generator: keras.Model,
+        critic: keras.Model,
+        frozen_generators: Sequence[keras.Model],
+        frozen_noise_amplitudes: Sequence[float],
+        sizes: Sequence[tuple[int, int]],
+        real: np.ndarray,
+        previous_reconstruction: np.ndarray,
+        noise_amplitude: float,
+        z_star: np.ndarray | None,
+        config: TrainConfig,
+        seed: int,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.config = config
+        self.generator = generator
+        self.critic = critic
+        self.frozen_generators = list(frozen_generators)
+        self.frozen_noise_amplitudes = [float(a) for a in frozen_noise_amplitudes]
+        self.sizes = [tuple(int(v) for v in s) for s in sizes]
+        self.is_coarsest = not self.frozen_generators
+        self.noise_amplitude = float(noise_amplitude)
+        self.real = to_internal(real)
+        self.previous_reconstruction = to_internal(previous_reconstruction)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        if self.is_coarsest:
+            if z_star is None:
+                raise ValueError("The coarsest scale needs z_star.")
+            self.z_star = self.add_weight(
+                shape=tuple(self.real.shape), initializer="zeros", trainable=False, name="z_star"
+            )
+            self.z_star.assign(to_internal(z_star))
+        decay_after = round(config.lr_decay_at * config.iterations)
+        adam = dict(
+            learning_rate=config.learning_rate,
+            beta_1=config.beta_1,
+            beta_2=config.beta_2,
+            epsilon=config.adam_epsilon,
+            decay_after_iterations=decay_after,
+            decay_factor=config.lr_decay_factor,
+        )
+        self.critic_optimizer = make_adam(
+            **adam, updates_per_iteration=config.critic_steps, name="critic_adam"
+        )
+        self.generator_optimizer = make_adam(
+            **adam, updates_per_iteration=config.generator_steps, name="generator_adam"
+        )
+        self.critic_optimizer.build(self.critic.trainable_variables)
+        self.generator_optimizer.build(self.generator.trainable_variables)
+        self.built = True
+
+    def compile_for_training(self) -> None:
+        """``compile()`` with the optimizer wrapper that carries both Adams' state."""
+        self.compile(
+            optimizer=CriticGeneratorOptimizers(self.critic_optimizer, self.generator_optimizer),
+            jit_compile="auto",
+        )
+
+    # -- noise ---------------------------------------------------------------------------
+
+    def draw_noise(self, size: tuple[int, int], single_channel: bool):
+        """Gaussian noise of an image of `size`; one channel broadcast to 3 at the coarsest."""
+        channels = 1 if single_channel else 3
+        if data_format() == "channels_first":
+            shape = (1, channels, *size)
+        else:
+            shape = (1, *size, channels)
+        noise = keras.random.normal(shape, seed=self.seed_generator)
+        if single_channel:
+            noise = ops.repeat(noise, 3, axis=channel_axis())
+        return noise
+
+    def random_previous(self):
+        """(x~_{n+1})↑r for a fresh random sample through the frozen coarser scales."""
+        if self.is_coarsest:
+            return ops.zeros_like(self.real)
+        image = None
+        for k, (generator, amplitude) in enumerate(
+            zip(self.frozen_generators, self.frozen_noise_amplitudes, strict=True)
+        ):
+            noise = self.draw_noise(self.sizes[k], single_channel=(k == 0)) * amplitude
+            if image is None:
+                previous = ops.zeros_like(noise)
+            else:
+                previous = resize_images(image, self.sizes[k], data_format())
+            image = generator([noise, previous], training=False)
+        return resize_images(image, self.sizes[-1], data_format())
+
+    # -- losses (paper Eq. 4-5) ----------------------------------------------------------
+
+    def critic_loss(self, fake, epsilon):
+        """WGAN-GP critic loss; returns (loss, (wasserstein, gradient_penalty))."""
+        d_real = ops.mean(self.critic(self.real, training=True))
+        d_fake = ops.mean(self.critic(fake, training=True))
+        mixed = epsilon * self.real + (1.0 - epsilon) * fake
+        gradient = self.input_gradient(lambda x: self.critic(x, training=True), mixed)
+        # Per-pixel norm over channels, as the reference computes it; the tiny constant keeps
+        # the derivative of the square root finite where a pixel's gradient is exactly 0.
+        norms = ops.sqrt(ops.sum(ops.square(gradient), axis=channel_axis()) + 1e-12)
+        penalty = ops.mean(ops.square(norms - 1.0))
+        wasserstein = d_fake - d_real
+        return wasserstein + self.config.gradient_penalty_weight * penalty, (wasserstein, penalty)
+
+    def adversarial_loss(self, scaled_noise, previous):
+        """-mean D(G(σ z, previous)): the generator's adversarial term."""
+        fake = self.generator([scaled_noise, previous], training=True)
+        return -ops.mean(self.critic(fake, training=True))
+
+    def reconstruction_loss(self):
+        """‖G_n(σ z^rec, (x~^rec_{n+1})↑r) - x_n‖² (mean squared error, Eq. 5)."""
+        if self.is_coarsest:
+            noise = self.z_star.value
+        else:
+            noise = ops.zeros_like(self.real)
+        reconstruction = self.generator([noise, self.previous_reconstruction], training=True)
+        return ops.mean(ops.square(reconstruction - self.real))
+
+    def generator_loss(self, scaled_noise, previous):
+        """L_G = adversarial + α · reconstruction; returns (loss, (adversarial, reconstruction))."""
+        adversarial = self.adversarial_loss(scaled_noise, previous)
+        reconstruction = self.reconstruction_loss()
+        total = adversarial + self.config.reconstruction_weight * reconstruction
+        return total, (adversarial, reconstruction)
+
+    # -- one iteration -------------------------------------------------------------------
+
+    def singan_iteration(self) -> dict:
+        """One SinGAN iteration: critic steps then generator steps. Returns the logs."""
+        config = self.config
+        size = self.sizes[-1]
+        scaled_noise = self.draw_noise(size, single_channel=self.is_coarsest)
+        scaled_noise = scaled_noise * self.noise_amplitude
+        if self.is_coarsest and config.redraw_z_star_each_iteration:
+            self.z_star.assign(self.draw_noise(size, single_channel=True))
+
+        critic_variables = self.critic.trainable_variables
+        for _ in range(config.critic_steps):
+            previous = self.random_previous()
+            fake = ops.stop_gradient(self.generator([scaled_noise, previous], training=True))
+            epsilon = keras.random.uniform((), seed=self.seed_generator)
+            critic_loss, (wasserstein, penalty), grads = self.compute_gradients(
+                lambda fake=fake, epsilon=epsilon: self.critic_loss(fake, epsilon),
+                critic_variables,
+            )
+            self.apply_gradients(self.critic_optimizer, grads, critic_variables)
+
+        generator_variables = self.generator.trainable_variables
+        stale_grads = None
+        for _ in range(config.generator_steps):
+            if config.stale_fake_in_generator_steps:
+                # Official code: the adversarial gradient of the last critic step's fake image
+                # (computed with G's parameters before its first update) is reused.
+                if stale_grads is None:
+                    adversarial, _, stale_grads = self.compute_gradients(
+                        lambda: (self.adversarial_loss(scaled_noise, previous), ()),
+                        generator_variables,
+                    )
+                weighted_reconstruction, reconstruction, rec_grads = self.compute_gradients(
+                    lambda: self._weighted_reconstruction(), generator_variables
+                )
+                grads = [a + b for a, b in zip(stale_grads, rec_grads, strict=True)]
+                generator_loss = adversarial + weighted_reconstruction
+            else:
+                generator_loss, (adversarial, reconstruction), grads = self.compute_gradients(
+                    lambda: self.generator_loss(scaled_noise, previous), generator_variables
+                )
+            self.apply_gradients(self.generator_optimizer, grads, generator_variables)
+
+        return {
+            "critic_loss": critic_loss,
+            "wasserstein": wasserstein,
+            "gradient_penalty": penalty,
+            "generator_loss": generator_loss,
+            "adversarial": adversarial,
+            "reconstruction": reconstruction,
+        }
+
+    def _weighted_reconstruction(self):
+        reconstruction = self.reconstruction_loss()
+        return self.config.reconstruction_weight * reconstruction, reconstruction
