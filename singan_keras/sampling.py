@@ -4,7 +4,8 @@
     x~_k = G_k(σ_k z_k, (x~_{k-1})↑r)                      (k = 1 .. K, scale 0 coarsest)
 
 Noise is drawn with numpy from a seed, so the same seed gives the same samples under every
-backend. Any output size follows from the size of the noise maps (the networks are fully
+backend; each image has its own stream (``SeedSequence(seed).spawn``), so image i of a seed
+does not depend on how many images are drawn or how they are batched. Any output size follows from the size of the noise maps (the networks are fully
 convolutional): ``height_scale``/``width_scale`` multiply every scale's size.
 
 Generation can start at a finer scale s (Fig. 8). The coarser scales then give a fixed image:
@@ -40,6 +41,10 @@ def draw_noise(
     if single_channel:
         return np.repeat(rng.standard_normal((num, *size, 1), dtype=np.float32), 3, axis=-1)
     return rng.standard_normal((num, *size, 3), dtype=np.float32)
+
+
+def _draw_batch_noise(rngs, size, single_channel):
+    return np.concatenate([draw_noise(rng, 1, size, single_channel) for rng in rngs], axis=0)
 
 
 def _upsample(image, size):
@@ -115,7 +120,7 @@ def generate(
         raise ValueError(f"num_samples must be >= 1, got {num_samples}.")
     if height_scale <= 0 or width_scale <= 0:
         raise ValueError("height_scale and width_scale must be > 0.")
-    rng = np.random.default_rng(seed)
+    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(num_samples)]
     out_sizes = scaled_sizes(sizes, height_scale, width_scale)
 
     fixed_start = None  # the image that feeds scale `start_scale` when it is > 0
@@ -137,7 +142,7 @@ def generate(
         if fixed_start is not None:
             image = to_internal(np.repeat(fixed_start[None], count, axis=0))
         for k in range(start_scale, num_scales):
-            noise = draw_noise(rng, count, out_sizes[k], single_channel=(k == 0))
+            noise = _draw_batch_noise(rngs[first : first + count], out_sizes[k], k == 0)
             noise = to_internal(noise * noise_amplitudes[k])
             previous = (
                 keras.ops.zeros_like(noise) if image is None else _upsample(image, out_sizes[k])
