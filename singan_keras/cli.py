@@ -603,10 +603,7 @@ def _env(args: argparse.Namespace) -> int:
         backend = None
         rows.append(("backend", f"cannot import Keras: {error}".splitlines()[0]))
     if backend is not None:
-        module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(backend)
-        version = "?"
-        if module in sys.modules:
-            version = getattr(sys.modules[module], "__version__", "?")
+        version = getattr(sys.modules.get(backend), "__version__", "?")  # imported by Keras
         rows.append(("backend", f"{backend} {version}"))
         rows.append(("GPU visible", _gpu_visible(backend)))
     for name, distributions in (
@@ -633,7 +630,7 @@ def _sifid(args: argparse.Namespace) -> int:
     add_sifid_parser(subparsers)
     _add_debug_flag(subparsers.choices["sifid"], default=argparse.SUPPRESS)
     sifid_args = parser.parse_args(["sifid", *args.passthrough])
-    sifid_args.debug = args.debug or getattr(sifid_args, "debug", False)
+    args.debug = sifid_args.debug = args.debug or getattr(sifid_args, "debug", False)
     return run_sifid(sifid_args)
 
 

@@ -5,7 +5,8 @@
 
 Noise is drawn with numpy from a seed, so the same seed gives the same samples under every
 backend; each image has its own stream (``SeedSequence(seed).spawn``), so image i of a seed
-does not depend on how many images are drawn or how they are batched. Any output size follows from the size of the noise maps (the networks are fully
+does not depend on how many images are drawn or how they are batched.
+Any output size follows from the size of the noise maps (the networks are fully
 convolutional): ``height_scale``/``width_scale`` multiply every scale's size.
 
 Generation can start at a finer scale s (Fig. 8). The coarser scales then give a fixed image:

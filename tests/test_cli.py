@@ -187,6 +187,7 @@ USER_ERRORS = {
     "scale_v -1": lambda tmp, image: ["sample", str(tmp), "--num", "1", "--scale_v", "-1"],
     "not a run": lambda tmp, image: ["sample", str(tmp), "--num", "1"],
     "unknown flag": lambda tmp, image: ["train", image, "--no-such-flag"],
+    "sifid missing image": lambda tmp, image: ["sifid", str(tmp / "real.png"), image],
 }
 
 

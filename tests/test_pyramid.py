@@ -59,7 +59,7 @@ def test_schedule_equals_independent_restatement(shape, settings):
     assert schedule.scale_factor == pytest.approx(factor, rel=1e-12)
     assert list(schedule.sizes) == sizes
     assert max(schedule.sizes[-1]) <= max_size
-    assert all(a <= b for a, b in zip(schedule.sizes, schedule.sizes[1:]))
+    assert all(a <= b for a, b in zip(schedule.sizes, schedule.sizes[1:], strict=False))
 
 
 @pytest.mark.parametrize(
