@@ -81,7 +81,6 @@ def _at_least(minimum: int, why: str = ""):
             raise argparse.ArgumentTypeError(f"must be >= {minimum}{why}, got {value}")
         return value
 
-    parse.__name__ = f"integer >= {minimum}"  # argparse shows this name in some messages
     return parse
 
 
@@ -371,7 +370,11 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     _add_debug_flag(common, default=argparse.SUPPRESS)
     subparsers = parser.add_subparsers(
-        title="commands", dest="command", metavar="COMMAND", required=True
+        title="commands",
+        dest="command",
+        metavar="COMMAND",
+        required=True,
+        help="`singan COMMAND --help` explains its flags.",
     )
     _add_train_parser(subparsers, common)
     _add_sample_parser(subparsers, common)

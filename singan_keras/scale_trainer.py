@@ -6,7 +6,7 @@ is one SinGAN iteration, driven by ``fit()`` so callbacks, ``History`` and the p
 work as usual:
 
 1. draw one noise map z_n for the iteration (shared by its critic and generator steps);
-2. ``critic_steps`` times: draw a fresh random image through the frozen coarser scales,
+2. ``critic_steps`` times: take a fresh random image through the frozen coarser scales,
    x~_n = G_n(σ_n z_n, (x~_{n+1})↑r), and take one Adam step of D_n on the WGAN-GP loss
        L_D = mean D(x~_n) - mean D(x_n) + λ · mean_pixels (‖∇_x̂ D(x̂)‖₂ - 1)²      (Eq. 4, GP)
    with x̂ = ε x_n + (1 - ε) x~_n, one ε ~ U(0, 1) per step, the norm taken per pixel
@@ -116,27 +116,32 @@ class ScaleTrainer(BackendTrainStep, keras.Model):
 
     # -- noise ---------------------------------------------------------------------------
 
-    def draw_noise(self, size: tuple[int, int], single_channel: bool):
-        """Gaussian noise of an image of `size`; one channel broadcast to 3 at the coarsest."""
+    def draw_noise(self, size: tuple[int, int], single_channel: bool, count: int = 1):
+        """Gaussian noise of `count` images of `size`; one channel x3 at the coarsest."""
         channels = 1 if single_channel else 3
         if data_format() == "channels_first":
-            shape = (1, channels, *size)
+            shape = (count, channels, *size)
         else:
-            shape = (1, *size, channels)
+            shape = (count, *size, channels)
         noise = keras.random.normal(shape, seed=self.seed_generator)
         if single_channel:
             noise = ops.repeat(noise, 3, axis=channel_axis())
         return noise
 
-    def random_previous(self):
-        """(x~_{n+1})↑r for a fresh random sample through the frozen coarser scales."""
+    def random_previous(self, count: int = 1):
+        """(x~_{n+1})↑r for `count` fresh random samples through the frozen coarser scales.
+
+        The frozen generators run BatchNorm in inference mode, so drawing all the critic
+        steps' images as one batch gives the same images as drawing them one by one.
+        """
         if self.is_coarsest:
-            return ops.zeros_like(self.real)
+            return ops.zeros((count, *tuple(self.real.shape)[1:]), dtype=self.real.dtype)
         image = None
         for k, (generator, amplitude) in enumerate(
             zip(self.frozen_generators, self.frozen_noise_amplitudes, strict=True)
         ):
-            noise = self.draw_noise(self.sizes[k], single_channel=(k == 0)) * amplitude
+            noise = self.draw_noise(self.sizes[k], single_channel=(k == 0), count=count)
+            noise = noise * amplitude
             if image is None:
                 previous = ops.zeros_like(noise)
             else:
@@ -192,8 +197,10 @@ class ScaleTrainer(BackendTrainStep, keras.Model):
             self.z_star.assign(self.draw_noise(size, single_channel=True))
 
         critic_variables = self.critic.trainable_variables
-        for _ in range(config.critic_steps):
-            previous = self.random_previous()
+        # One fresh random coarser image per critic step (the reference redraws it each step).
+        previous_images = self.random_previous(config.critic_steps)
+        for step in range(config.critic_steps):
+            previous = previous_images[step : step + 1]
             fake = ops.stop_gradient(self.generator([scaled_noise, previous], training=True))
             epsilon = keras.random.uniform((), seed=self.seed_generator)
             critic_loss, (wasserstein, penalty), grads = self.compute_gradients(
