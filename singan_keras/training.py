@@ -73,6 +73,8 @@ class ScaleResult:
         noise_amplitude: σ of the scale.
         losses: per-iteration values of each logged loss.
         seconds: wall time of the scale's training.
+        first_iteration_seconds: wall time of the first iteration, which includes tracing /
+            compiling the train step (JAX, TensorFlow).
     """
 
     scale: int
@@ -82,6 +84,15 @@ class ScaleResult:
     noise_amplitude: float
     losses: dict[str, list[float]] = field(default_factory=dict)
     seconds: float = 0.0
+    first_iteration_seconds: float = 0.0
+
+    @property
+    def seconds_per_iteration(self) -> float:
+        """Steady-state time per iteration (first, compiling iteration excluded)."""
+        iterations = len(self.losses.get("critic_loss", []))
+        if iterations < 2:
+            return self.seconds
+        return (self.seconds - self.first_iteration_seconds) / (iterations - 1)
 
 
 class _LossRecorder(keras.callbacks.Callback):
@@ -90,8 +101,14 @@ class _LossRecorder(keras.callbacks.Callback):
     def __init__(self):
         super().__init__()
         self.losses: dict[str, list[float]] = {name: [] for name in LOSS_NAMES}
+        self.start = self.first_iteration_end = None
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
 
     def on_train_batch_end(self, batch, logs=None):
+        if self.first_iteration_end is None:
+            self.first_iteration_end = time.perf_counter()
         for name in LOSS_NAMES:
             if logs and name in logs:
                 self.losses[name].append(float(logs[name]))
@@ -207,7 +224,11 @@ def train_pyramid(
             if k == 0:
                 save_array(run_dir / "z_star.npy", model.z_star)
             model.metadata = _manifest(model, source, model.metadata)
-            model.metadata["scales"][k]["seconds"] = round(scale_result.seconds, 2)
+            model.metadata["scales"][k].update(
+                seconds=round(scale_result.seconds, 3),
+                first_iteration_seconds=round(scale_result.first_iteration_seconds, 3),
+                seconds_per_iteration=round(scale_result.seconds_per_iteration, 5),
+            )
             write_manifest(run_dir, model.metadata)
         if on_scale_end is not None:
             on_scale_end(model, scale_result)
@@ -273,7 +294,8 @@ def _train_scale(model, k, previous_critic, config, callbacks, verbose, log):
     model.generators.append(generator)
     model.noise_amplitudes.append(noise_amplitude)
     result = ScaleResult(
-        k, num_scales, tuple(sizes[k]), channels, noise_amplitude, recorder.losses, seconds
+        k, num_scales, tuple(sizes[k]), channels, noise_amplitude, recorder.losses, seconds,
+        first_iteration_seconds=recorder.first_iteration_end - recorder.start,
     )
     return {"critic": critic, "result": result}
 

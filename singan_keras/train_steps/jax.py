@@ -9,9 +9,28 @@ variables' values, evaluated in a child scope; its other updates (BatchNorm stat
 state) are written back to the parent scope.
 """
 
+import os
+from pathlib import Path
+
 import jax
 import jax.numpy as jnp
 import keras
+
+
+def _enable_persistent_compile_cache() -> None:
+    """Cache compiled train steps on disk: a scale of the same size then compiles once.
+
+    Respects a cache directory the user configured (``JAX_COMPILATION_CACHE_DIR``);
+    ``SINGAN_KERAS_JAX_CACHE=0`` turns ours off.
+    """
+    if jax.config.jax_compilation_cache_dir or os.environ.get("SINGAN_KERAS_JAX_CACHE") == "0":
+        return
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "singan_keras" / "jax"
+    jax.config.update("jax_compilation_cache_dir", str(cache))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+
+
+_enable_persistent_compile_cache()
 
 
 class TrainStep:
