@@ -69,12 +69,14 @@ def run_backend(backend: str, image: str, preset: str, iterations: int) -> dict:
         env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2")
         out = subprocess.run(
             [sys.executable, "-c", CHILD, image, preset, str(iterations), f"{tmp}/run"],
-            env=env, capture_output=True, text=True,
+            env=env,
+            capture_output=True,
+            text=True,
         )
     if out.returncode != 0:
         return {"backend": backend, "error": out.stderr.strip().splitlines()[-1]}
     line = next(s for s in out.stdout.splitlines() if s.startswith("RESULT"))
-    return json.loads(line[len("RESULT"):])
+    return json.loads(line[len("RESULT") :])
 
 
 def main(argv=None) -> int:

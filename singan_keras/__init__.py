@@ -25,7 +25,6 @@ _EXPORTS = {
     "load_image": "singan_keras.image_io",
     "save_grid": "singan_keras.image_io",
     "save_image": "singan_keras.image_io",
-    "imresize": "singan_keras.imresize",
     "ScaleSchedule": "singan_keras.pyramid",
     "build_pyramid": "singan_keras.pyramid",
     "scale_schedule": "singan_keras.pyramid",

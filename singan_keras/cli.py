@@ -338,20 +338,39 @@ def _add_inspection_parsers(subparsers, common: argparse.ArgumentParser) -> None
     parser.set_defaults(func=_env)
 
 
-def _add_sifid_placeholder(subparsers) -> None:
-    """Lists `singan sifid` without importing it: its module imports Keras and the backend.
+# Metric commands: their module imports Keras and the backend, so they are listed through a
+# placeholder and their real parser is built only when the command runs.
+_METRIC_COMMANDS = {
+    "sifid": "Single Image FID of generated images against the real image (singan sifid --help).",
+    "evaluate": "fidelity report of a run: diversity, patch SWD and (with weights) SIFID "
+    "(singan evaluate --help).",
+}
 
-    The real parser comes from `singan_keras.metrics.cli.add_sifid_parser`; `_sifid` builds it
-    and parses the arguments this placeholder passed through untouched (so `--help` too).
+
+def _add_metric_placeholders(subparsers) -> None:
+    """Lists `singan sifid` / `singan evaluate` without importing `singan_keras.metrics`.
+
+    The real parsers come from `singan_keras.metrics.cli`; `_metric_command` builds them and
+    parses the arguments the placeholder passed through untouched (so `--help` too).
     """
     if not (Path(__file__).parent / "metrics" / "cli.py").is_file():
         return
-    parser = subparsers.add_parser(
-        "sifid",
-        add_help=False,
-        help="Single Image FID of generated images against the real image (singan sifid --help).",
-    )
-    parser.set_defaults(func=_sifid)
+    for name, help_text in _METRIC_COMMANDS.items():
+        parser = subparsers.add_parser(name, add_help=False, help=help_text)
+        parser.set_defaults(func=_metric_command, metric_command=name)
+
+
+def _add_application_parsers(subparsers) -> None:
+    """super-resolve, paint, edit, harmonize, animate, from `singan_keras.applications.cli`.
+
+    That module imports neither Keras nor a backend until a command runs, so its parsers are
+    registered directly and `singan --help` stays fast.
+    """
+    from singan_keras.applications import cli as applications
+
+    for name in ("super_resolve", "paint", "edit", "harmonize", "animate"):
+        parser = getattr(applications, f"add_{name}_parser")(subparsers)
+        _add_debug_flag(parser, default=argparse.SUPPRESS)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -379,7 +398,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train_parser(subparsers, common)
     _add_sample_parser(subparsers, common)
     _add_inspection_parsers(subparsers, common)
-    _add_sifid_placeholder(subparsers)
+    _add_metric_placeholders(subparsers)
+    _add_application_parsers(subparsers)
     return parser
 
 
@@ -622,19 +642,20 @@ def _env(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sifid(args: argparse.Namespace) -> int:
-    """Parses the passed-through arguments with the real `singan sifid` parser and runs it."""
+def _metric_command(args: argparse.Namespace) -> int:
+    """Parses the passed-through arguments with the real metric parser and runs the command."""
+    name = args.metric_command
     try:
-        from singan_keras.metrics.cli import add_sifid_parser, run_sifid
+        from singan_keras.metrics import cli as metrics_cli
     except ImportError as error:
-        raise ValueError(f"the sifid command is unavailable: {error}") from None
+        raise ValueError(f"the {name} command is unavailable: {error}") from None
     parser = argparse.ArgumentParser(prog=PROG)
     subparsers = parser.add_subparsers(dest="command", required=True)
-    add_sifid_parser(subparsers)
-    _add_debug_flag(subparsers.choices["sifid"], default=argparse.SUPPRESS)
-    sifid_args = parser.parse_args(["sifid", *args.passthrough])
-    args.debug = sifid_args.debug = args.debug or getattr(sifid_args, "debug", False)
-    return run_sifid(sifid_args)
+    getattr(metrics_cli, f"add_{name}_parser")(subparsers)
+    _add_debug_flag(subparsers.choices[name], default=argparse.SUPPRESS)
+    metric_args = parser.parse_args([name, *args.passthrough])
+    args.debug = metric_args.debug = args.debug or getattr(metric_args, "debug", False)
+    return getattr(metrics_cli, f"run_{name}")(metric_args)
 
 
 # -- entry point -------------------------------------------------------------------------------
@@ -666,13 +687,13 @@ def main(argv: list[str] | None = None) -> int:
         # Known args only so that `singan sifid ...` reaches its own parser untouched.
         args, passthrough = parser.parse_known_args(argv)
         args.passthrough = passthrough
-        if args.passthrough and args.func is not _sifid:
+        if args.passthrough and args.func is not _metric_command:
             parser.error(f"unrecognized arguments: {' '.join(args.passthrough)}")
     except SystemExit as exit_:  # --help, --version, or a usage error argparse printed
         return exit_.code if isinstance(exit_.code, int) else EXIT_USER_ERROR
     try:
         return args.func(args)
-    except SystemExit as exit_:  # the sifid parser's --help or usage error
+    except SystemExit as exit_:  # a metric parser's --help or usage error
         return exit_.code if isinstance(exit_.code, int) else EXIT_USER_ERROR
     except USER_ERRORS as error:
         if args.debug:

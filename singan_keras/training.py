@@ -294,7 +294,13 @@ def _train_scale(model, k, previous_critic, config, callbacks, verbose, log):
     model.generators.append(generator)
     model.noise_amplitudes.append(noise_amplitude)
     result = ScaleResult(
-        k, num_scales, tuple(sizes[k]), channels, noise_amplitude, recorder.losses, seconds,
+        k,
+        num_scales,
+        tuple(sizes[k]),
+        channels,
+        noise_amplitude,
+        recorder.losses,
+        seconds,
         first_iteration_seconds=recorder.first_iteration_end - recorder.start,
     )
     return {"critic": critic, "result": result}

@@ -13,6 +13,7 @@ Images are numpy arrays, channels-last, with values in [-1, 1] (the package's co
 
 from singan_keras.metrics.diversity import diversity
 from singan_keras.metrics.frechet import feature_statistics, frechet_distance
+from singan_keras.metrics.report import fidelity_report
 from singan_keras.metrics.sifid import (
     SIFID_LAYERS,
     TORCHVISION_INCEPTION_URL,
@@ -35,6 +36,7 @@ __all__ = [
     "convert_torchvision_inception_stem",
     "diversity",
     "feature_statistics",
+    "fidelity_report",
     "frechet_distance",
     "laplacian_pyramid",
     "load_sifid_stem",

@@ -1,12 +1,15 @@
-"""The `singan sifid` sub-command: SIFID of generated image files against a real one.
+"""The metric sub-commands: `singan sifid` (image files) and `singan evaluate` (a run directory).
 
-`singan_keras/cli.py` owns the `singan` parser and calls `add_sifid_parser(subparsers)` to add
-the sub-command and `run_sifid(args)` to run it. User errors raise `ValueError` or
-`FileNotFoundError` with a one-line message; the main CLI prints it and exits with code 2.
+`singan_keras/cli.py` owns the `singan` parser and calls `add_sifid_parser(subparsers)` /
+`add_evaluate_parser(subparsers)` to add the sub-commands and `run_sifid(args)` /
+`run_evaluate(args)` to run them (`add_evaluate_parser` also sets `func=run_evaluate`). User
+errors raise `ValueError` or `FileNotFoundError` with a one-line message; the main CLI prints
+it and exits with code 2.
 
 Example:
     singan sifid real.png fake_0.png fake_1.png --weights inception_v3_google-0cc3c7bd.pth \
         --json sifid.json
+    singan evaluate runs/coffee --num 50 --weights inception_v3_google-0cc3c7bd.pth
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from singan_keras.metrics.sifid import (
     sifid,
 )
 
-__all__ = ["add_sifid_parser", "run_sifid"]
+__all__ = ["add_evaluate_parser", "add_sifid_parser", "run_evaluate", "run_sifid"]
 
 
 def add_sifid_parser(subparsers) -> None:
@@ -106,4 +109,147 @@ def run_sifid(args: argparse.Namespace) -> int:
             "mean": result.mean,
         }
         pathlib.Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+# -- singan evaluate ---------------------------------------------------------------------------
+
+
+def _count(minimum: int):
+    """An argparse type: an integer >= `minimum`, with a message naming what was expected."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def add_evaluate_parser(subparsers) -> None:
+    """Adds the `evaluate` sub-command (with `func=run_evaluate`) to `argparse` sub-parsers.
+
+    Example:
+    >>> parser = argparse.ArgumentParser(prog="singan")
+    >>> add_evaluate_parser(parser.add_subparsers(dest="command"))
+    >>> parser.parse_args(["evaluate", "runs/coffee", "--start-scale", "0", "2"]).start_scales
+    [0, 2]
+    """
+    parser = subparsers.add_parser(
+        "evaluate",
+        help="diversity, patch SWD and SIFID of samples from a trained run directory.",
+        description=(
+            "Generates --num seeded samples from each start scale of a run directory written by "
+            "`singan train` and prints their diversity (paper §3), patch SWD (weight-free) and, "
+            "with --weights, SIFID (paper Table 2). Start scales count from the coarsest: 0 is "
+            "the paper's N (full generation), 1 the paper's N-1. Writes everything as JSON."
+        ),
+    )
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="a run directory from singan train.")
+    parser.add_argument(
+        "--num",
+        type=_count(2),
+        default=50,
+        metavar="N",
+        help="samples per start scale, >= 2 (paper: 100 for diversity, 50 for SIFID). "
+        "Default: %(default)s.",
+    )
+    parser.add_argument(
+        "--start-scale",
+        dest="start_scales",
+        type=_count(0),
+        nargs="+",
+        default=None,
+        metavar="K",
+        help="start scales to evaluate, counted from the coarsest (0 = paper's N, 1 = paper's "
+        "N-1). Default: 0 1.",
+    )
+    parser.add_argument(
+        "--seed",
+        type=_count(0),
+        default=0,
+        metavar="S",
+        help="seed of the samples and of the SWD's random patches. Default: %(default)s.",
+    )
+    parser.add_argument(
+        "--start-input",
+        choices=("reconstruction", "real"),
+        default="reconstruction",
+        help="what feeds a start scale > 0: the reconstruction from z* (official code) or the "
+        "downscaled real image (paper). Default: %(default)s.",
+    )
+    parser.add_argument(
+        "--weights",
+        default=None,
+        metavar="PATH|imagenet",
+        help="InceptionV3 stem weights for SIFID (as for `singan sifid`: torchvision's "
+        f"inception_v3_google-0cc3c7bd.pth from {TORCHVISION_INCEPTION_URL}, a SIFID stem "
+        "'.weights.h5', or 'imagenet'). Default: none, SIFID is skipped.",
+    )
+    parser.add_argument(
+        "--json",
+        metavar="FILE",
+        default=None,
+        help="where to write the report (default: RUN_DIR/fidelity.json).",
+    )
+    parser.set_defaults(func=run_evaluate)
+
+
+def _format(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    """Runs `singan evaluate` on parsed arguments; returns the exit code (0).
+
+    Prints one row per start scale and writes the `fidelity_report` dict (plus `run_dir`) as
+    JSON to `--json` or RUN_DIR/fidelity.json.
+
+    Raises:
+        FileNotFoundError: RUN_DIR or the weights file does not exist.
+        ValueError: RUN_DIR is not a run (`RunDirectoryError`), or a start scale is outside
+            the model.
+    """
+    from singan_keras.metrics.report import fidelity_report
+    from singan_keras.singan import SinGAN  # the training code: imported only when run
+
+    run_dir = pathlib.Path(args.run_dir)
+    if not run_dir.is_dir():
+        raise FileNotFoundError(f"run directory not found: {run_dir}")
+    model = SinGAN.load(run_dir)
+    if not model.generators:
+        raise ValueError(f"{run_dir} has no finished scale yet; nothing to evaluate.")
+    report = fidelity_report(
+        model,
+        num_samples=args.num,
+        start_scales=args.start_scales,
+        seed=args.seed,
+        sifid_weights=args.weights,
+        start_input=args.start_input,
+    )
+    report = {"run_dir": str(run_dir), **report}
+
+    height, width = report["image_size"]
+    print(
+        f"{run_dir}: {report['num_scales']} scales, {height}x{width}, {report['num_samples']} "
+        f"samples per start scale (seed {report['seed']}, {report['backend']})"
+    )
+    header = f"{'start scale':>11}  {'paper':>5}  {'diversity':>9}  {'SWD':>8}  {'SIFID':>8}"
+    print(header)
+    for row in report["results"]:
+        print(
+            f"{row['start_scale']:>11}  {row['paper_scale']:>5}  {_format(row['diversity']):>9}"
+            f"  {_format(row['swd']):>8}  {_format(row['sifid']):>8}"
+        )
+    if report["sifid_note"]:
+        print(f"note: {report['sifid_note']}")
+
+    path = pathlib.Path(args.json) if args.json is not None else run_dir / "fidelity.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"report: {path}")
     return 0

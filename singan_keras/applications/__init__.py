@@ -1,0 +1,53 @@
+"""The applications of a trained SinGAN (paper §4): each its own module over one sampler.
+
+| function | paper | module |
+|---|---|---|
+| `super_resolve`, `super_resolution_config` | Fig. 10 | `super_resolution` |
+| `paint_to_image` | Fig. 11 | `paint` |
+| `edit`, `harmonize` | Figs. 12, 13 | `editing` |
+| `animate`, `save_animation` | Fig. 1 | `animation` |
+| `start_scale_figure` | Fig. 8 | `figures` |
+
+Paint-to-image, editing and harmonization inject a user image at a coarse scale n and
+generate the finer scales (`injection`); scale 0 is the coarsest, so n runs from 1 to
+``model.num_scales - 1``. Every function takes a `seed`; noise is drawn with numpy, so a
+seed gives the same result under TensorFlow, JAX and PyTorch. User inputs are validated and
+errors are a `ValueError` whose message names the command-line flag and the allowed range.
+
+The names load on first use, so importing this package (or its `cli`) starts no backend.
+
+Example:
+    >>> from singan_keras.applications import super_resolution_config
+    >>> super_resolution_config(2).reconstruction_weight
+    100.0
+"""
+
+import importlib
+
+_EXPORTS = {
+    "super_resolve": "super_resolution",
+    "super_resolution_config": "super_resolution",
+    "super_resolution_steps": "super_resolution",
+    "paint_to_image": "paint",
+    "edit": "editing",
+    "harmonize": "editing",
+    "animate": "animation",
+    "save_animation": "animation",
+    "start_scale_figure": "figures",
+    "inject": "injection",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        module = importlib.import_module(f"singan_keras.applications.{_EXPORTS[name]}")
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'singan_keras.applications' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)
