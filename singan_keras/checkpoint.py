@@ -28,6 +28,8 @@ from typing import Any
 import keras
 import numpy as np
 
+from singan_keras.image_io import default_file_mode
+
 __all__ = ["FORMAT_VERSION", "RunDirectoryError", "read_manifest", "write_manifest"]
 
 FORMAT_VERSION = 1
@@ -47,6 +49,7 @@ def _atomic_path(path: Path, suffix: str = ""):
     temporary = Path(temporary)
     try:
         yield temporary
+        os.chmod(temporary, default_file_mode())
         os.replace(temporary, path)
     finally:
         if temporary.exists():

@@ -182,6 +182,17 @@ def _as_hwc3(image: np.ndarray, what: str = "image") -> np.ndarray:
     return image
 
 
+def default_file_mode() -> int:
+    """The mode a plainly created file gets (0o666 minus the umask).
+
+    ``tempfile.mkstemp`` creates files readable by their owner only; files renamed into place
+    from such a temporary get this mode first, so outputs are as readable as usual.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def _write_png_atomically(pixels: np.ndarray, path: str | os.PathLike) -> pathlib.Path:
     path = pathlib.Path(path)
     if path.suffix.lower() != ".png":
@@ -191,6 +202,7 @@ def _write_png_atomically(pixels: np.ndarray, path: str | os.PathLike) -> pathli
     try:
         with os.fdopen(handle, "wb") as file:
             Image.fromarray(pixels).save(file, format="PNG")
+        os.chmod(temp_name, default_file_mode())
         os.replace(temp_name, path)
     except BaseException:
         pathlib.Path(temp_name).unlink(missing_ok=True)

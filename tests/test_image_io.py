@@ -172,3 +172,19 @@ def test_save_grid_errors(tmp_path):
         save_grid([], tmp_path / "g.png")
     with pytest.raises(ValueError, match="columns"):
         save_grid(np.zeros((2, 4, 4, 3)), tmp_path / "g.png", columns=0)
+
+
+def test_saved_files_get_the_usual_permissions(tmp_path):
+    """Atomic writes go through mkstemp (mode 0600); the renamed file must have 0666 - umask."""
+    import os
+    import stat
+
+    from singan_keras.image_io import default_file_mode, save_image
+
+    old = os.umask(0o022)
+    try:
+        path = save_image(np.zeros((4, 5, 3), np.float32), tmp_path / "x.png")
+        assert default_file_mode() == 0o644
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    finally:
+        os.umask(old)

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from singan_keras.applications.injection import check_start_scale, run_scales
+from singan_keras.image_io import default_file_mode
 from singan_keras.imresize import imresize
 from singan_keras.sampling import draw_noise, reconstruct
 
@@ -139,6 +140,7 @@ def _write_atomically(path: Path, write) -> Path:
     os.close(handle)
     try:
         write(temp)
+        os.chmod(temp, default_file_mode())
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
