@@ -83,6 +83,13 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="FILE",
         help="markdown file to write (default: benchmarks/results/fidelity_<backend>.md).",
     )
+    parser.add_argument(
+        "--runs-dir",
+        type=pathlib.Path,
+        default=None,
+        metavar="DIR",
+        help="keep each trained run in DIR/<image>_<backend> (default: not kept).",
+    )
     args = parser.parse_args(argv)
     if args.iters is not None and args.iters < 1:
         parser.error(f"--iters must be >= 1, got {args.iters}")
@@ -136,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     for image in args.images:
         print(f"[{backend}] training {image} ({config.iterations} iterations per scale)...")
         start = time.perf_counter()
-        model = SinGAN.train(image, config, verbose=0)
+        run_dir = None if args.runs_dir is None else args.runs_dir / f"{image}_{backend}"
+        model = SinGAN.train(image, config, run_dir=run_dir, verbose=0)
         seconds = time.perf_counter() - start
         report = fidelity_report(model, num_samples=args.num, seed=args.seed)
         rows.append(_row(image, backend, model.num_scales, seconds, report))

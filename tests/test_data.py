@@ -56,3 +56,22 @@ def test_resolve_image_neither_file_nor_name(tmp_path):
     with pytest.raises(FileNotFoundError, match="neither an existing file") as info:
         data.resolve_image(str(tmp_path / "missing.png"))
     assert all(name in str(info.value) for name in data.list_images())
+
+
+def test_every_extra_input_has_the_size_of_its_source_image():
+    extras = data.list_extras()
+    assert {"rocket_paint.png", "brick_edited_mask.png"} <= set(extras)
+    for file_name in extras:
+        source = next(n for n in data.list_images() if file_name.startswith(n + "_"))
+        with (
+            Image.open(data.extra_path(file_name)) as extra,
+            Image.open(data.image_path(source)) as original,
+        ):
+            assert extra.size == original.size, file_name
+    assert data.extra_path("rocket_paint") == data.extra_path("rocket_paint.png")
+
+
+def test_unknown_extra_lists_the_available_names():
+    with pytest.raises(ValueError, match="Unknown bundled input") as info:
+        data.extra_path("no_such_input")
+    assert all(name in str(info.value) for name in data.list_extras())

@@ -22,9 +22,10 @@ import numpy as np
 
 from .. import image_io
 
-__all__ = ["image_path", "list_images", "load_image", "resolve_image"]
+__all__ = ["extra_path", "image_path", "list_extras", "list_images", "load_image", "resolve_image"]
 
 _IMAGE_DIR = pathlib.Path(__file__).resolve().parent / "images"
+_EXTRAS_DIR = pathlib.Path(__file__).resolve().parent / "extras"
 
 
 def list_images() -> list[str]:
@@ -60,6 +61,47 @@ def image_path(name: str) -> pathlib.Path:
     if name not in names:
         raise ValueError(f"Unknown bundled image {name!r}. Available: {', '.join(names)}.")
     return _IMAGE_DIR / f"{name}.png"
+
+
+def list_extras() -> list[str]:
+    """File names of the bundled application inputs (paints, edits, composites, masks).
+
+    They are made from the bundled images by ``extras/make_extras.py`` and have the size of
+    the image they come from: ``rocket_paint.png`` (paint-to-image), ``brick_edited.png`` +
+    ``brick_edited_mask.png`` (editing), ``hubble_deep_field_composite.png`` +
+    ``hubble_deep_field_composite_mask.png`` (harmonization).
+
+    Returns:
+        Sorted file names, e.g. `["brick_edited.png", ...]`.
+
+    Example:
+        >>> "rocket_paint.png" in list_extras()
+        True
+    """
+    return sorted(path.name for path in _EXTRAS_DIR.glob("*.png"))
+
+
+def extra_path(name: str) -> pathlib.Path:
+    """Path of a bundled application input, to pass to `paint_to_image`, `edit`, ... or the CLI.
+
+    Args:
+        name: One of `list_extras()`; the ``.png`` suffix may be left out.
+
+    Returns:
+        The absolute path of the PNG file.
+
+    Raises:
+        ValueError: If there is no such file; the message lists the available names.
+
+    Example:
+        >>> extra_path("rocket_paint").name
+        'rocket_paint.png'
+    """
+    file_name = name if name.endswith(".png") else f"{name}.png"
+    names = list_extras()
+    if file_name not in names:
+        raise ValueError(f"Unknown bundled input {name!r}. Available: {', '.join(names)}.")
+    return _EXTRAS_DIR / file_name
 
 
 def load_image(name: str) -> np.ndarray:
