@@ -58,7 +58,7 @@ class SinGAN:
         ...                 critic_steps=1, generator_steps=1, base_channels=4)
         >>> model = SinGAN.train(image, config, verbose=0)
         >>> model.sample(2, seed=0).shape
-        (2, 20, 24, 3)
+        (2, 21, 24, 3)
     """
 
     def __init__(

@@ -69,7 +69,7 @@ def load_mask(mask: ImageLike, shape: tuple[int, int], flag: str = "--mask") -> 
             an empty mask.
 
     Example:
-        >>> load_mask(np.eye(3), (3, 3)).sum()
+        >>> int(load_mask(np.eye(3), (3, 3)).sum())
         3
     """
     from singan_keras.image_io import load_image

@@ -48,8 +48,8 @@ def color_palette(image: np.ndarray, num_colors: int = NUM_COLORS, iterations: i
 
     Example:
         >>> pixels = np.array([[0, 0, 0], [0, 0, 0.1], [1, 1, 1], [1, 1, 0.9]], float)
-        >>> np.round(color_palette(pixels, 2), 2).tolist()
-        [[1.0, 1.0, 0.95], [0.0, 0.0, 0.05]]
+        >>> sorted(np.round(color_palette(pixels, 2), 2).tolist())
+        [[0.0, 0.0, 0.05], [1.0, 1.0, 0.95]]
     """
     pixels = np.asarray(image, np.float64).reshape(-1, 3)
     colors = np.unique(pixels, axis=0)
