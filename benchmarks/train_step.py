@@ -1,0 +1,208 @@
+"""Seconds per SinGAN iteration, per Keras backend, against a plain-PyTorch baseline.
+
+One iteration = 3 critic + 3 generator updates at batch 1 (paper §2.2), timed at one scale
+in isolation (the coarsest-scale form: no frozen coarser generators) for every image size and
+channel count asked. Each implementation runs in its own subprocess — the three Keras
+backends through `singan_keras`'s own `ScaleTrainer.fit()`, the baseline through
+`benchmarks/torch_baseline.py` (eager PyTorch, as the original code) — and all rows come from
+one run of this script, so the ratios compare like with like.
+
+Per cell: a warm-up `fit` of `--warmup` iterations (its extra time over the steady state is
+reported as compile/trace time), then a timed `fit` of `--iters` iterations.
+
+    python benchmarks/train_step.py                                   # the issue's grid
+    python benchmarks/train_step.py --sizes 64x64 --channels 32 --iters 5   # a quick look
+
+Writes the table to stdout and to `benchmarks/results/train_step_<device>.md` (or `--out`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import pathlib
+import platform
+import subprocess
+import sys
+from datetime import date
+
+HERE = pathlib.Path(__file__).resolve().parent
+IMPLEMENTATIONS = ("baseline", "tensorflow", "jax", "torch")
+DEFAULT_SIZES = ("25x25", "64x64", "128x128", "188x250")
+
+KERAS_CHILD = r"""
+import json, sys, time
+import numpy as np
+from singan_keras.config import preset
+from singan_keras.models import build_critic, build_generator
+from singan_keras.scale_trainer import ScaleTrainer
+
+cells, warmup, iters = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+for height, width, channels in cells:
+    rng = np.random.default_rng(0)
+    real = rng.uniform(-1, 1, (height, width, 3)).astype(np.float32)
+    z_star = np.repeat(rng.standard_normal((height, width, 1)), 3, -1).astype(np.float32)
+    trainer = ScaleTrainer(
+        build_generator(channels), build_critic(channels), [], [], [(height, width)], real,
+        np.zeros_like(real), 1.0, z_star, preset("paper", iterations=warmup + iters), seed=0,
+    )
+    trainer.compile_for_training()
+    times = []
+    for count in (warmup, iters):
+        start = time.perf_counter()
+        trainer.fit(np.zeros((count, 1), np.float32), batch_size=1, epochs=1, verbose=0,
+                    shuffle=False)
+        times.append(time.perf_counter() - start)
+    print("RESULT" + json.dumps([height, width, channels, times]), flush=True)
+"""
+
+BASELINE_CHILD = r"""
+import json, sys, time
+import torch
+sys.path.insert(0, sys.argv[4])
+from torch_baseline import BaselineScale
+
+cells, warmup, iters = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+for height, width, channels in cells:
+    torch.manual_seed(0)
+    scale = BaselineScale(torch.rand(1, 3, height, width) * 2 - 1, channels)
+    times = []
+    for count in (warmup, iters):
+        start = time.perf_counter()
+        for _ in range(count):
+            scale.iteration()
+        times.append(time.perf_counter() - start)
+    print("RESULT" + json.dumps([height, width, channels, times]), flush=True)
+"""
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        height, width = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a size is HxW, e.g. 64x64; got {text!r}") from None
+    if min(height, width) < 11:
+        raise argparse.ArgumentTypeError(f"each side must be >= 11 (the critic's field): {text}")
+    return height, width
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _run(implementation: str, cells: list, warmup: int, iters: int) -> dict:
+    """{(h, w, c): (warm-up seconds, timed seconds)} from one subprocess."""
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    if implementation == "baseline":
+        command = [sys.executable, "-c", BASELINE_CHILD, json.dumps(cells), str(warmup),
+                   str(iters), str(HERE)]  # fmt: skip
+    else:
+        env["KERAS_BACKEND"] = implementation
+        command = [sys.executable, "-c", KERAS_CHILD, json.dumps(cells), str(warmup), str(iters)]
+    print(f"running {implementation} ...", file=sys.stderr, flush=True)
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        print(done.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(f"{implementation} failed (exit {done.returncode})")
+    results = {}
+    for line in done.stdout.splitlines():
+        if line.startswith("RESULT"):
+            height, width, channels, times = json.loads(line[len("RESULT") :])
+            results[(height, width, channels)] = times
+    return results
+
+
+def _device() -> str:
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            return torch.cuda.get_device_name(0)
+    except ImportError:
+        pass
+    return f"{platform.machine()} CPU ({os.cpu_count()} cores)"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--sizes",
+        nargs="+",
+        type=_size,
+        default=[_size(s) for s in DEFAULT_SIZES],
+        metavar="HxW",
+        help=f"image sizes (default: {' '.join(DEFAULT_SIZES)}).",
+    )
+    parser.add_argument(
+        "--channels",
+        nargs="+",
+        type=_positive,
+        default=[32, 128],
+        metavar="C",
+        help="network widths (default: 32 128).",
+    )
+    parser.add_argument(
+        "--implementations",
+        nargs="+",
+        choices=IMPLEMENTATIONS,
+        default=list(IMPLEMENTATIONS),
+        metavar="NAME",
+        help=f"what to time (default: all: {' '.join(IMPLEMENTATIONS)}).",
+    )
+    parser.add_argument("--warmup", type=_positive, default=2, help="warm-up iterations (2).")
+    parser.add_argument("--iters", type=_positive, default=5, help="timed iterations (5).")
+    parser.add_argument("--out", type=pathlib.Path, default=None, help="markdown file to write.")
+    args = parser.parse_args(argv)  # fmt: skip
+
+    available = [i for i in args.implementations
+                 if importlib.util.find_spec("torch" if i == "baseline" else i)]  # fmt: skip
+    cells = [[h, w, c] for c in args.channels for h, w in args.sizes]
+    results = {name: _run(name, cells, args.warmup, args.iters) for name in available}
+
+    columns = ["size", "channels"]
+    for name in available:
+        columns += [f"{name} s/iter"] + ([] if name == "baseline" else [f"{name} ×baseline"])
+    columns += [f"{name} compile s" for name in available if name != "baseline"]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for height, width, channels in cells:
+        key = (height, width, channels)
+        steady = {n: results[n][key][1] / args.iters for n in available}
+        row = [f"{height}×{width}", str(channels)]
+        for name in available:
+            row.append(f"{steady[name]:.3f}")
+            if name != "baseline":
+                ratio = steady[name] / steady["baseline"] if "baseline" in steady else float("nan")
+                row.append(f"{ratio:.2f}")
+        for name in available:
+            if name != "baseline":
+                compile_s = results[name][key][0] - args.warmup * steady[name]
+                row.append(f"{max(compile_s, 0.0):.1f}")
+        lines.append("| " + " | ".join(row) + " |")
+
+    import keras  # only for its version in the header
+
+    device = _device()
+    header = (
+        f"Seconds per SinGAN iteration (3 critic + 3 generator updates, batch 1), one scale in "
+        f"isolation; {args.warmup} warm-up + {args.iters} timed iterations per cell; "
+        f"×baseline < 1 is faster than eager PyTorch. {device}, {date.today()}, Keras "
+        f"{keras.__version__}, Python {platform.python_version()}.\n\nCommand: `python "
+        f"benchmarks/train_step.py {' '.join(sys.argv[1:] if argv is None else argv)}`"
+    )
+    table = "\n".join(lines)
+    print(f"{header}\n\n{table}")
+    slug = "gpu" if "CPU" not in device else "cpu"
+    out = args.out or HERE / "results" / f"train_step_{slug}.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(f"{header}\n\n{table}\n")
+    print(f"\nwritten to {out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
