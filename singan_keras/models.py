@@ -7,7 +7,7 @@ channels and a tanh; the critic's has 1 output channel (a Markovian patch critic
 (zeros; (kernel - 1) * layers / 2) instead of padding each convolution, so its output has the
 size of its input, and it is residual over the upsampled coarser image:
 
-    x~_n = (x~_{n+1})↑r + ψ_n(z_n + (x~_{n+1})↑r)            (paper Eq. 2)
+    x~_n = (x~_{n+1})↑r + ψ_n(z_n + (x~_{n+1})↑r)            (paper Eq. 3)
 
 where the noise map z_n given to the network is already multiplied by σ_n.
 

@@ -76,7 +76,7 @@ print(schedule)
 # %% [markdown]
 # ## 1. The generator $G_n$
 #
-# $G_n$ is **residual** over the upsampled output of the coarser scale (paper Eq. 2,
+# $G_n$ is **residual** over the upsampled output of the coarser scale (paper Eq. 3,
 # Fig. 5):
 #
 # $$

@@ -33,8 +33,8 @@ def add_sifid_parser(subparsers) -> None:
     """Adds the `sifid` sub-command to an `argparse` sub-parsers object.
 
     Example:
-    >>> parser = argparse.ArgumentParser(prog="singan")
-    >>> add_sifid_parser(parser.add_subparsers(dest="command"))
+        >>> parser = argparse.ArgumentParser(prog="singan")
+        >>> add_sifid_parser(parser.add_subparsers(dest="command"))
     """
     parser = subparsers.add_parser(
         "sifid",
@@ -134,10 +134,10 @@ def add_evaluate_parser(subparsers) -> None:
     """Adds the `evaluate` sub-command (with `func=run_evaluate`) to `argparse` sub-parsers.
 
     Example:
-    >>> parser = argparse.ArgumentParser(prog="singan")
-    >>> add_evaluate_parser(parser.add_subparsers(dest="command"))
-    >>> parser.parse_args(["evaluate", "runs/coffee", "--start-scale", "0", "2"]).start_scales
-    [0, 2]
+        >>> parser = argparse.ArgumentParser(prog="singan")
+        >>> add_evaluate_parser(parser.add_subparsers(dest="command"))
+        >>> parser.parse_args(["evaluate", "runs/coffee", "--start-scale", "0", "2"]).start_scales
+        [0, 2]
     """
     parser = subparsers.add_parser(
         "evaluate",

@@ -39,10 +39,10 @@ def diversity(samples, real) -> float:
             is constant (std 0).
 
     Example:
-    >>> rng = np.random.default_rng(0)
-    >>> real = rng.uniform(-1, 1, (32, 32, 3))
-    >>> diversity(np.stack([real] * 4), real)
-    0.0
+        >>> rng = np.random.default_rng(0)
+        >>> real = rng.uniform(-1, 1, (32, 32, 3))
+        >>> diversity(np.stack([real] * 4), real)
+        0.0
     """
     samples = np.asarray(samples, dtype=np.float64)
     real = np.asarray(real, dtype=np.float64)

@@ -45,9 +45,9 @@ def feature_statistics(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ValueError: if `features` is not 2-D or has fewer than two rows.
 
     Example:
-    >>> mu, sigma = feature_statistics(np.random.rand(100, 8))
-    >>> mu.shape, sigma.shape
-    ((8,), (8, 8))
+        >>> mu, sigma = feature_statistics(np.random.rand(100, 8))
+        >>> mu.shape, sigma.shape
+        ((8,), (8, 8))
     """
     features = np.asarray(features, dtype=np.float64)
     if features.ndim != 2:
@@ -94,8 +94,8 @@ def frechet_distance(
             covariances).
 
     Example:
-    >>> frechet_distance(np.zeros(2), np.eye(2), np.ones(2), np.eye(2))
-    2.0
+        >>> frechet_distance(np.zeros(2), np.eye(2), np.ones(2), np.eye(2))
+        2.0
     """
     mu1 = np.atleast_1d(np.asarray(mu1, dtype=np.float64))
     mu2 = np.atleast_1d(np.asarray(mu2, dtype=np.float64))

@@ -76,8 +76,8 @@ def paper_scale_name(start_scale: int) -> str:
     """The paper's name of our start scale: 0 → `"N"`, 1 → `"N-1"`, k → `"N-k"`.
 
     Example:
-    >>> paper_scale_name(0), paper_scale_name(1)
-    ('N', 'N-1')
+        >>> paper_scale_name(0), paper_scale_name(1)
+        ('N', 'N-1')
     """
     return "N" if start_scale == 0 else f"N-{start_scale}"
 
@@ -145,9 +145,10 @@ def fidelity_report(
         FileNotFoundError: a missing SIFID weights file (the message says where to get it).
 
     Example:
-    >>> report = fidelity_report(model, num_samples=50)  # doctest: +SKIP
-    >>> [(r["paper_scale"], round(r["diversity"], 2)) for r in report["results"]]  # doctest: +SKIP
-    [('N', 0.48), ('N-1', 0.33)]
+        >>> report = fidelity_report(model, num_samples=50)  # doctest: +SKIP
+        >>> [(r["paper_scale"], round(r["diversity"], 2))
+        ...  for r in report["results"]]  # doctest: +SKIP
+        [('N', 0.48), ('N-1', 0.33)]
     """
     if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 2:
         raise ValueError(

@@ -104,9 +104,9 @@ def build_sifid_stem(layer: str = "first_pool", seed: int | None = None) -> kera
         A `keras.Model` mapping `(batch, H, W, 3)` in [-1, 1] to `(batch, h, w, C)` features.
 
     Example:
-    >>> stem = build_sifid_stem("first_pool", seed=0)
-    >>> stem.output_shape
-    (None, None, None, 64)
+        >>> stem = build_sifid_stem("first_pool", seed=0)
+        >>> stem.output_shape
+        (None, None, None, 64)
     """
     num_blocks = _check_layer(layer)
     inputs = keras.Input(shape=(None, None, 3), name="image")
@@ -178,9 +178,9 @@ def convert_torchvision_inception_stem(
         ValueError: if a tensor's shape does not fit the stem.
 
     Example:
-    >>> path = "inception_v3_google-0cc3c7bd.pth"
-    >>> stem = convert_torchvision_inception_stem(path)  # doctest: +SKIP
-    >>> stem.save_weights("sifid_stem.weights.h5")  # doctest: +SKIP
+        >>> path = "inception_v3_google-0cc3c7bd.pth"
+        >>> stem = convert_torchvision_inception_stem(path)  # doctest: +SKIP
+        >>> stem.save_weights("sifid_stem.weights.h5")  # doctest: +SKIP
     """
     if not isinstance(state_dict, Mapping):
         state_dict = _torch_load(pathlib.Path(state_dict))
@@ -272,8 +272,8 @@ def load_sifid_weights(stem: keras.Model, weights: str | os.PathLike = "imagenet
         ValueError: for an unknown file type or weights that do not fit the stem.
 
     Example:
-    >>> stem = build_sifid_stem()
-    >>> load_sifid_weights(stem, "inception_v3_google-0cc3c7bd.pth")  # doctest: +SKIP
+        >>> stem = build_sifid_stem()
+        >>> load_sifid_weights(stem, "inception_v3_google-0cc3c7bd.pth")  # doctest: +SKIP
     """
     if str(weights) == "imagenet":
         try:
@@ -318,7 +318,7 @@ def load_sifid_stem(
     Build it once and pass it to `sifid(..., weights=stem)` when scoring many images.
 
     Example:
-    >>> stem = load_sifid_stem("sifid_stem.weights.h5")  # doctest: +SKIP
+        >>> stem = load_sifid_stem("sifid_stem.weights.h5")  # doctest: +SKIP
     """
     stem = build_sifid_stem(layer)
     load_sifid_weights(stem, weights)
@@ -358,9 +358,9 @@ def sifid_features(images, stem: keras.Model) -> list[np.ndarray]:
         One float64 array of shape `(h * w, C)` per image: row `i * w + j` is position (i, j).
 
     Example:
-    >>> feats = sifid_features(np.zeros((64, 64, 3)), build_sifid_stem(seed=0))
-    >>> feats[0].shape
-    (841, 64)
+        >>> feats = sifid_features(np.zeros((64, 64, 3)), build_sifid_stem(seed=0))
+        >>> feats[0].shape
+        (841, 64)
     """
     result = []
     for image in _as_image_list(images, "images"):
@@ -415,9 +415,9 @@ def sifid(
         FileNotFoundError: if a weights file is missing.
 
     Example:
-    >>> real, fakes = np.zeros((64, 64, 3)), np.ones((2, 64, 64, 3))
-    >>> result = sifid(real, fakes, weights="sifid_stem.weights.h5")  # doctest: +SKIP
-    >>> result.mean, result.per_image  # doctest: +SKIP
+        >>> real, fakes = np.zeros((64, 64, 3)), np.ones((2, 64, 64, 3))
+        >>> result = sifid(real, fakes, weights="sifid_stem.weights.h5")  # doctest: +SKIP
+        >>> result.mean, result.per_image  # doctest: +SKIP
     """
     stem = weights if isinstance(weights, keras.Model) else load_sifid_stem(weights, layer)
     real_images = _as_image_list(real, "real")

@@ -56,9 +56,9 @@ def laplacian_pyramid(image: np.ndarray, num_levels: int) -> list[np.ndarray]:
     """Laplacian pyramid of an `(H, W, C)` image, finest band first.
 
     Example:
-    >>> bands = laplacian_pyramid(np.zeros((64, 64, 3)), 3)
-    >>> [band.shape for band in bands]
-    [(64, 64, 3), (32, 32, 3), (16, 16, 3)]
+        >>> bands = laplacian_pyramid(np.zeros((64, 64, 3)), 3)
+        >>> [band.shape for band in bands]
+        [(64, 64, 3), (32, 32, 3), (16, 16, 3)]
     """
     gaussian = [np.asarray(image, dtype=np.float64)]
     for _ in range(num_levels - 1):
@@ -173,11 +173,11 @@ def sliced_wasserstein_distance(
         ValueError: on malformed images or images too small for `num_levels` bands.
 
     Example:
-    >>> rng = np.random.default_rng(0)
-    >>> image = rng.uniform(-1, 1, (64, 64, 3))
-    >>> result = sliced_wasserstein_distance(image, image[::-1], num_levels=3)
-    >>> len(result.per_level)
-    3
+        >>> rng = np.random.default_rng(0)
+        >>> image = rng.uniform(-1, 1, (64, 64, 3))
+        >>> result = sliced_wasserstein_distance(image, image[::-1], num_levels=3)
+        >>> len(result.per_level)
+        3
     """
     real_images = _image_list(real, "real")
     fake_images = _image_list(fakes, "fakes")
