@@ -207,6 +207,26 @@ def test_gif_has_every_frame(model, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["still.gif", "walk.gif"]
 
 
+def test_gif_frames_share_one_palette_so_still_regions_do_not_flicker(tmp_path):
+    # A smooth image whose right half drifts slowly while the left half stands still.
+    rng = np.random.default_rng(0)
+    base = np.cumsum(np.cumsum(rng.standard_normal((48, 64, 3)), 0), 1)
+    base = (base - base.min()) / (base.max() - base.min()) * 1.6 - 0.8
+    drift = np.concatenate([np.zeros(32), np.linspace(0, 1, 32)])[None, :, None]
+    frames = np.stack([base + 0.1 * np.sin(i / 2) * drift for i in range(12)])
+    path = save_animation(frames, tmp_path / "drift.gif")
+    with Image.open(path) as gif:
+        decoded = []
+        for i in range(gif.n_frames):
+            gif.seek(i)
+            decoded.append(np.asarray(gif.convert("RGB"), np.float32))
+    decoded = np.stack(decoded)
+    still = decoded[:, :, :32]  # the left half: identical in every input frame
+    assert np.abs(np.diff(still, axis=0)).max() == 0.0
+    original = np.round((np.clip(frames, -1, 1) + 1) * 127.5)
+    assert np.abs(decoded - original).mean() < 6.0  # a 256-colour palette is close enough
+
+
 # -- Fig. 8 ------------------------------------------------------------------------------------
 
 

@@ -7,6 +7,10 @@
 | `edit`, `harmonize` | Figs. 12, 13 | `editing` |
 | `animate`, `save_animation` | Fig. 1 | `animation` |
 | `start_scale_figure` | Fig. 8 | `figures` |
+| `inject`, `injection_input`, `load_user_image` | §4 | `injection` |
+| `color_palette`, `quantize_colors` | Fig. 11 | `paint` |
+| `load_mask`, `blend_mask`, `blend` | Figs. 12, 13 | `editing` |
+| `random_walk`, `mp4_writer_available` | Fig. 1 | `animation` |
 
 Paint-to-image, editing and harmonization inject a user image at a coarse scale n and
 generate the finer scales (`injection`); scale 0 is the coarsest, so n runs from 1 to
@@ -35,6 +39,16 @@ _EXPORTS = {
     "save_animation": "animation",
     "start_scale_figure": "figures",
     "inject": "injection",
+    # The building blocks, for readers who take an application apart (tutorials 07-09).
+    "injection_input": "injection",
+    "load_user_image": "injection",
+    "color_palette": "paint",
+    "quantize_colors": "paint",
+    "load_mask": "editing",
+    "blend_mask": "editing",
+    "blend": "editing",
+    "random_walk": "animation",
+    "mp4_writer_available": "animation",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -153,7 +153,8 @@ def save_animation(frames: np.ndarray, path: str | os.PathLike, fps: float = 10.
 
     The format follows the suffix: ``.gif`` always works; ``.mp4`` needs ``pip install
     imageio-ffmpeg`` (check with `mp4_writer_available`). The GIF loops forever; its frame
-    time is 1000/fps ms rounded to the GIF's 10 ms steps. Pillow merges consecutive frames
+    time is 1000/fps ms rounded to the GIF's 10 ms steps; all frames share one 256-colour
+    palette (no dithering), so still regions do not flicker. Pillow merges consecutive frames
     that are identical after 8-bit rounding (adding up their times), so a walk that stands
     still can give a GIF with fewer frames.
 
@@ -213,7 +214,16 @@ def save_animation(frames: np.ndarray, path: str | os.PathLike, fps: float = 10.
             UserWarning,
             stacklevel=2,
         )
-    images = [Image.fromarray(frame) for frame in pixels]
+    # One palette for every frame, taken from a mosaic of up to 16 frames, and no dithering:
+    # with a palette of its own per frame (Pillow's default) the colours of still regions
+    # jump from frame to frame, a flicker as large as the walk's motion.
+    picked = pixels[np.linspace(0, len(pixels) - 1, min(len(pixels), 16)).round().astype(int)]
+    mosaic = Image.fromarray(np.concatenate(list(picked), axis=0))
+    palette = mosaic.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    images = [
+        Image.fromarray(frame).quantize(palette=palette, dither=Image.Dither.NONE)
+        for frame in pixels
+    ]
     duration = max(10, round(1000.0 / fps / 10.0) * 10)
 
     def write(temp):

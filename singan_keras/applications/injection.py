@@ -34,6 +34,7 @@ from singan_keras.layout import data_format, to_internal, to_numpy_nhwc
 from singan_keras.sampling import draw_noise
 
 __all__ = [
+    "allowed_sizes",
     "apply_generator",
     "check_start_scale",
     "fresh_noise",
@@ -41,6 +42,7 @@ __all__ = [
     "injection_input",
     "load_user_image",
     "run_scales",
+    "to_finest",
 ]
 
 ImageLike = str | os.PathLike | np.ndarray
