@@ -5,6 +5,7 @@ compiles every scale); expected values are recomputed here with plain numpy."""
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import math
 import subprocess
@@ -61,7 +62,7 @@ def _plain_diversity(model: SinGAN, start_scale: int, seed: int) -> float:
     """The paper's diversity restated: per-pixel std over samples / std of the real image."""
     samples = np.clip(model.sample(NUM, start_scale=start_scale, seed=seed), -1, 1)
     samples = samples.astype(np.float64)
-    real = model.reals[-1].astype(np.float64)
+    real = np.clip(model.reals[-1].astype(np.float64), -1, 1)
     return float(np.mean(np.std(samples, axis=0)) / np.std(real))
 
 
@@ -114,6 +115,18 @@ def test_sifid_is_computed_with_weights_and_matches_a_direct_call(model):
     expected = sifid(model.reals[-1], samples, weights=stem).mean
     assert report["results"][0]["sifid"] == pytest.approx(expected, rel=1e-6)
     assert math.isfinite(expected) and expected > 0
+
+
+def test_a_finest_real_that_overshoots_by_resizing_is_clipped_not_rejected(model):
+    # Bicubic downscaling of a real photo overshoots [-1, 1] by a little (rocket: 1.0064);
+    # SIFID rejects inputs outside [-1, 1], so the report must clip the real image first.
+    overshooting = copy.copy(model)
+    overshooting.reals = [*model.reals[:-1], np.clip(model.reals[-1] * 1.5, -1.01, 1.01)]
+    assert overshooting.reals[-1].max() > 1.0
+    stem = build_sifid_stem(seed=0)
+    report = fidelity_report(overshooting, num_samples=2, start_scales=[0], seed=0,
+                             sifid_weights=stem)  # fmt: skip
+    assert math.isfinite(report["results"][0]["sifid"])
 
 
 def test_default_start_scales_are_clipped_to_a_one_scale_model(model):

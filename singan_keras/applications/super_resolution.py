@@ -140,7 +140,9 @@ def super_resolve(
     config = model.config
     expected = 1.0 / step
     if (
-        not math.isclose(config.scale_factor, expected, rel_tol=1e-6)
+        # 2 %: a model trained for x4 (r0 = 0.7937) serves x2 and x2.5 (0.7953) as well; the
+        # factor used in training is recomputed from the image size anyway.
+        not math.isclose(config.scale_factor, expected, rel_tol=0.02)
         or config.reconstruction_weight != SR_RECONSTRUCTION_WEIGHT
     ):
         warnings.warn(

@@ -157,7 +157,9 @@ def fidelity_report(
     if model.num_scales == 0:
         raise ValueError("this SinGAN has no trained scale yet; nothing to evaluate.")
     scales = _checked_start_scales(start_scales, model.num_scales)
-    real = np.asarray(model.reals[model.num_scales - 1], dtype=np.float64)
+    # The finest real comes from a bicubic resize, which can overshoot [-1, 1] slightly;
+    # clip it as the samples are clipped (and as SIFID requires).
+    real = np.clip(np.asarray(model.reals[model.num_scales - 1], dtype=np.float64), -1.0, 1.0)
     height, width = real.shape[:2]
     swd_levels = _swd_levels(height, width)
 
