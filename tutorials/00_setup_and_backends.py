@@ -24,6 +24,12 @@
 # | 02 | one scale: G_n, D_n, receptive field, one training iteration (Eq. 4–5, WGAN-GP) |
 # | 03 | training every scale, with a look at each one as it finishes |
 # | 04 | random samples, any size and aspect ratio, starting from a finer scale |
+# | 05 | SIFID, diversity and patch SWD, from N and N−1 (Tables 1–2); getting the weights |
+# | 06 | super-resolution (Fig. 10): the SR training mode, k steps of r |
+# | 07 | paint-to-image (Fig. 11): injecting a paint at a coarse scale |
+# | 08 | editing and harmonization (Figs. 12–13): inject, generate, blend outside a mask |
+# | 09 | single-image animation (Fig. 1): a random walk in z-space |
+# | 10 | TensorFlow, JAX and PyTorch compared; one checkpoint sampled under every backend |
 #
 # ## 1. Installing
 #
