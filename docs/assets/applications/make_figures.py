@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -30,14 +31,23 @@ SR_FACTOR = 4
 SEED = 0
 
 
+def _finished(run_dir: Path) -> bool:
+    """Whether `run_dir` holds a run whose every scale is trained."""
+    manifest = run_dir / "manifest.json"
+    if not manifest.exists():
+        return False
+    content = json.loads(manifest.read_text())
+    return len(content["scales"]) == len(content["schedule"]["sizes"])
+
+
 def _ensure_run(runs: Path, image: str, backend: str, super_resolution: bool = False) -> Path:
     """The run directory of `image` trained under `backend`; trains it if missing."""
     name = f"sr_{image}_{backend}" if super_resolution else f"{image}_{backend}"
     run_dir = runs / name
-    if (run_dir / "manifest.json").exists():
+    if _finished(run_dir):
         return run_dir
     env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2")
-    singan = [sys.executable, "-m", "singan_keras.cli"]
+    singan = [sys.executable, "-m", "singan_keras"]
     if super_resolution:
         command = [*singan, "super-resolve", image, "--preset", "quick", "--factor",
                    str(SR_FACTOR), "--seed", str(SEED), "--run-dir", str(run_dir),
@@ -45,6 +55,8 @@ def _ensure_run(runs: Path, image: str, backend: str, super_resolution: bool = F
     else:
         command = [*singan, "train", image, "--preset", "quick", "--out", str(run_dir),
                    "--samples", "0", "--quiet"]  # fmt: skip
+        if run_dir.exists():  # an interrupted run: finish it
+            command.append("--resume")
     print(f"training {name} ...", flush=True)
     subprocess.run(command, env=env, check=True)
     return run_dir
@@ -60,10 +72,13 @@ def _grid(rows: list[list], row_titles: list[str], column_titles: list[str], pat
     """Saves a grid of [-1, 1] images; every image keeps its own size (no resampling)."""
     from matplotlib.figure import Figure
 
+    if not rows:
+        print(f"skipped {path.name}: no finished run")
+        return
     height = max(image.shape[0] for row in rows for image in row)
     widths = [max(row[c].shape[1] for row in rows) for c in range(len(rows[0]))]
     scale = 1.5 / height  # inches per pixel of the tallest image
-    figure = Figure(figsize=(scale * sum(widths) + 0.8, (scale * height + 0.3) * len(rows)))
+    figure = Figure(figsize=(scale * sum(widths) + 0.8, (scale * height + 0.3) * len(rows) + 0.25))
     axes = figure.subplots(len(rows), len(widths), squeeze=False,
                            gridspec_kw={"width_ratios": widths})  # fmt: skip
     for r, row in enumerate(rows):
@@ -86,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=Path, required=True, help="directory of the runs.")
     parser.add_argument("--out", type=Path, default=HERE, help="where to write the figures.")
     parser.add_argument("--frames", type=int, default=40, help="animation frames.")
+    parser.add_argument("--no-train", action="store_true",
+                        help="use only the finished runs in --runs; skip other rows.")  # fmt: skip
+    parser.add_argument("--backends", nargs="+", choices=BACKENDS, default=list(BACKENDS),
+                        help="training backends, one row each (default: all three).")  # fmt: skip
     args = parser.parse_args(argv)
 
     import numpy as np
@@ -102,16 +121,25 @@ def main(argv: list[str] | None = None) -> int:
     from singan_keras.data import extra_path
     from singan_keras.imresize import imresize
 
-    backends = [b for b in BACKENDS if importlib.util.find_spec(b)]
-    titles = [f"trained with {b}" for b in backends]
+    backends = [b for b in args.backends if importlib.util.find_spec(b)]
     args.out.mkdir(parents=True, exist_ok=True)
 
-    def models(image: str, super_resolution: bool = False) -> list:
-        return [SinGAN.load(_ensure_run(args.runs, image, b, super_resolution)) for b in backends]
+    def models(image: str, super_resolution: bool = False) -> tuple[list, list[str]]:
+        """The models of `image`, one per backend, and their row titles."""
+        loaded, titles = [], []
+        for backend in backends:
+            name = f"sr_{image}_{backend}" if super_resolution else f"{image}_{backend}"
+            if args.no_train and not _finished(args.runs / name):
+                print(f"skipping {name}: no run (--no-train)")
+                continue
+            loaded.append(SinGAN.load(_ensure_run(args.runs, image, backend, super_resolution)))
+            titles.append(f"trained with {backend}")
+        return loaded, titles
 
     # Fig. 8: one sample per start scale (paper: n = N at the left, finer to the right).
     rows = []
-    for model in models("rocket"):
+    rocket_models, titles = models("rocket")
+    for model in rocket_models:
         starts = list(range(model.num_scales))
         samples = [model.sample(1, start_scale=n, seed=SEED)[0] for n in starts]
         rows.append([model.reals[-1], *samples])
@@ -122,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
 
     # Fig. 10: x4 super-resolution against bicubic upsampling of the same input.
     rows = []
-    for model in models("chelsea", super_resolution=True):
+    sr_models, titles = models("chelsea", super_resolution=True)
+    for model in sr_models:
         low = model.reals[-1]
         size = (round(low.shape[0] * SR_FACTOR), round(low.shape[1] * SR_FACTOR))
         rows.append([low, imresize(low, size), super_resolve(model, SR_FACTOR, seed=SEED)])
@@ -132,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     # Fig. 11: paint-to-image at two injection scales, and with colour quantisation.
     paint = extra_path("rocket_paint.png")
     rows = []
-    for model in models("rocket"):
+    rocket_models, titles = models("rocket")
+    for model in rocket_models:
         shown = imresize(load_image(paint), model.sizes[-1])
         results = [paint_to_image(model, paint, n, seed=SEED) for n in (1, 2)]
         quantized = paint_to_image(model, paint, 1, quantize=True, seed=SEED)
@@ -147,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     ):
         changed, mask = extra_path(f"{image}_{kind}.png"), extra_path(f"{image}_{kind}_mask.png")
         rows = []
-        for model in models(image):
+        image_models, titles = models(image)
+        for model in image_models:
             shown = imresize(load_image(changed), model.sizes[-1])
             mask_shown = np.repeat(imresize(load_image(mask), model.sizes[-1])[..., :1], 3, -1)
             results = [function(model, changed, mask, n, seed=SEED) for n in (1, 2)]
@@ -155,11 +186,14 @@ def main(argv: list[str] | None = None) -> int:
         _grid(rows, titles, ["training image", kind, "mask", "start scale 1", "start scale 2"],
               args.out / columns)  # fmt: skip
 
-    # Fig. 1: the random walk of every backend's model side by side in one GIF.
-    videos = [animate(model, frames=args.frames, start_scale=1, seed=SEED)
-              for model in models("rocket")]  # fmt: skip
-    save_animation(np.concatenate(videos, axis=2), args.out / "animation.gif", fps=10)
-    print(f"wrote {args.out / 'animation.gif'} (left to right: {', '.join(backends)})")
+    # Fig. 1: the random walk of every backend's model side by side in one GIF; from the
+    # coarsest scale, since a quick model's finer scales have too little noise to move.
+    videos = [animate(model, frames=args.frames, start_scale=0, seed=SEED)
+              for model in models("rocket")[0]]  # fmt: skip
+    video = np.concatenate(videos, axis=2)
+    video = np.repeat(np.repeat(video, 3, axis=1), 3, axis=2)  # 3x, nearest: quick models are tiny
+    save_animation(video, args.out / "animation.gif", fps=10)
+    print(f"wrote {args.out / 'animation.gif'} ({len(videos)} models side by side)")
     return 0
 
 
