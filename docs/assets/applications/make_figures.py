@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=Path, required=True, help="directory of the runs.")
     parser.add_argument("--out", type=Path, default=HERE, help="where to write the figures.")
-    parser.add_argument("--frames", type=int, default=40, help="animation frames.")
+    parser.add_argument("--frames", type=int, default=30, help="animation frames.")
     parser.add_argument("--no-train", action="store_true",
                         help="use only the finished runs in --runs; skip other rows.")  # fmt: skip
     parser.add_argument("--backends", nargs="+", choices=BACKENDS, default=list(BACKENDS),
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     videos = [animate(model, frames=args.frames, start_scale=0, seed=SEED)
               for model in models("rocket")[0]]  # fmt: skip
     video = np.concatenate(videos, axis=2)
-    video = np.repeat(np.repeat(video, 3, axis=1), 3, axis=2)  # 3x, nearest: quick models are tiny
+    video = np.repeat(np.repeat(video, 2, axis=1), 2, axis=2)  # 2x, nearest: quick models are tiny
     save_animation(video, args.out / "animation.gif", fps=10)
     print(f"wrote {args.out / 'animation.gif'} ({len(videos)} models side by side)")
     return 0
