@@ -103,7 +103,10 @@ def row(images, titles=None, height=1.8, suptitle=None):
 
 
 model = SinGAN.train(IMAGE, CONFIG, run_dir=RUN_DIR, resume=True, verbose=0)
-real = model.reals[-1]  # the training image at the finest scale, what the samples imitate
+# The training image at the finest scale, what the samples imitate. The bicubic resize that
+# made it can overshoot [-1, 1] by a hair: clip it as the samples are (fidelity_report does
+# the same, and SIFID requires it).
+real = np.clip(model.reals[-1], -1.0, 1.0)
 print(f"{model.num_scales} scales, samples of {real.shape[0]}x{real.shape[1]} px")
 
 # %% [markdown]
@@ -347,8 +350,7 @@ for layer in stem.layers:
 #
 # `sifid_features` returns one row per spatial position: each row is one sample of the
 # Gaussian. The covariance of $C$ channels is only full-rank with more than $C$ positions.
-# (The model's finest real image may overshoot [-1, 1] by a hair after the bicubic resize
-# that made it; `sifid` checks the range strictly, so we clip it for SIFID.)
+# (`sifid` checks the range [-1, 1] strictly; `real` was clipped above.)
 
 # %%
 real_sifid = np.clip(real, -1.0, 1.0)
