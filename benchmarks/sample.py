@@ -25,7 +25,10 @@ import subprocess
 import sys
 from datetime import date
 
+from common import device_name, image_size, positive_int
+
 HERE = pathlib.Path(__file__).resolve().parent
+_SIZE = image_size(minimum=25)
 BACKENDS = ("tensorflow", "jax", "torch")
 DEFAULT_SIZES = ("188x250", "243x1024")
 
@@ -62,48 +65,20 @@ for height, width, batch in cells:
 """
 
 
-def _size(text: str) -> tuple[int, int]:
-    try:
-        height, width = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"a size is HxW, e.g. 188x250; got {text!r}") from None
-    if min(height, width) < 25:
-        raise argparse.ArgumentTypeError(f"each side must be >= 25 (the min size): {text}")
-    return height, width
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
-def _device() -> str:
-    try:
-        import torch
-
-        if torch.cuda.is_available():
-            return torch.cuda.get_device_name(0)
-    except ImportError:
-        pass
-    return f"{platform.machine()} CPU ({os.cpu_count()} cores)"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
         "--sizes",
         nargs="+",
-        type=_size,
+        type=_SIZE,
         metavar="HxW",
-        default=[_size(s) for s in DEFAULT_SIZES],
+        default=[_SIZE(s) for s in DEFAULT_SIZES],
         help=f"output sizes (default: {' '.join(DEFAULT_SIZES)}).",
     )
     parser.add_argument(
         "--batch",
         nargs="+",
-        type=_positive,
+        type=positive_int,
         default=[1, 8],
         metavar="B",
         help="images per call (default: 1 8).",
@@ -116,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME",
         help="backends (default: all three).",
     )
-    parser.add_argument("--repeats", type=_positive, default=3, help="timed calls (3).")
+    parser.add_argument("--repeats", type=positive_int, default=3, help="timed calls (3).")
     parser.add_argument("--out", type=pathlib.Path, default=None, help="markdown file to write.")
     args = parser.parse_args(argv)  # fmt: skip
 
@@ -148,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import keras  # only for its version in the header
 
-    device = _device()
+    device = device_name()
     header = (
         f"Samples per second of the paper's pyramid (random weights; sampling cost does not "
         f"depend on them), mean of {args.repeats} calls after one warm-up call (its time is "

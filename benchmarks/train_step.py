@@ -28,7 +28,10 @@ import subprocess
 import sys
 from datetime import date
 
+from common import device_name, image_size, positive_int
+
 HERE = pathlib.Path(__file__).resolve().parent
+_SIZE = image_size(minimum=11)
 IMPLEMENTATIONS = ("baseline", "tensorflow", "jax", "torch")
 DEFAULT_SIZES = ("25x25", "64x64", "128x128", "188x250")
 
@@ -78,23 +81,6 @@ for height, width, channels in cells:
 """
 
 
-def _size(text: str) -> tuple[int, int]:
-    try:
-        height, width = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"a size is HxW, e.g. 64x64; got {text!r}") from None
-    if min(height, width) < 11:
-        raise argparse.ArgumentTypeError(f"each side must be >= 11 (the critic's field): {text}")
-    return height, width
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
 def _run(implementation: str, cells: list, warmup: int, iters: int) -> dict:
     """{(h, w, c): (warm-up seconds, timed seconds)} from one subprocess."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
@@ -117,31 +103,20 @@ def _run(implementation: str, cells: list, warmup: int, iters: int) -> dict:
     return results
 
 
-def _device() -> str:
-    try:
-        import torch
-
-        if torch.cuda.is_available():
-            return torch.cuda.get_device_name(0)
-    except ImportError:
-        pass
-    return f"{platform.machine()} CPU ({os.cpu_count()} cores)"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
         "--sizes",
         nargs="+",
-        type=_size,
-        default=[_size(s) for s in DEFAULT_SIZES],
+        type=_SIZE,
+        default=[_SIZE(s) for s in DEFAULT_SIZES],
         metavar="HxW",
         help=f"image sizes (default: {' '.join(DEFAULT_SIZES)}).",
     )
     parser.add_argument(
         "--channels",
         nargs="+",
-        type=_positive,
+        type=positive_int,
         default=[32, 128],
         metavar="C",
         help="network widths (default: 32 128).",
@@ -154,8 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME",
         help=f"what to time (default: all: {' '.join(IMPLEMENTATIONS)}).",
     )
-    parser.add_argument("--warmup", type=_positive, default=2, help="warm-up iterations (2).")
-    parser.add_argument("--iters", type=_positive, default=5, help="timed iterations (5).")
+    parser.add_argument("--warmup", type=positive_int, default=2, help="warm-up iterations (2).")
+    parser.add_argument("--iters", type=positive_int, default=5, help="timed iterations (5).")
     parser.add_argument("--out", type=pathlib.Path, default=None, help="markdown file to write.")
     args = parser.parse_args(argv)  # fmt: skip
 
@@ -186,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import keras  # only for its version in the header
 
-    device = _device()
+    device = device_name()
     header = (
         f"Seconds per SinGAN iteration (3 critic + 3 generator updates, batch 1), one scale in "
         f"isolation; {args.warmup} warm-up + {args.iters} timed iterations per cell; "
