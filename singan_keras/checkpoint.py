@@ -11,9 +11,11 @@ Layout (scale 0 = coarsest)::
       ...
 
 Only Keras-native weight files and plain numpy arrays (``allow_pickle=False``) are written —
-loading never executes code from the directory. Every file is written to a temporary name and
-renamed into place (atomic on POSIX), and the manifest is rewritten *after* a scale's files,
-so a run killed at any moment leaves a directory whose manifest lists only complete scales.
+loading never executes code from the directory. Every file is written to a temporary name,
+flushed to disk (``fsync``) and renamed into place (atomic on POSIX), and the manifest is
+rewritten *after* a scale's files, so a run killed at any moment leaves a directory whose
+manifest lists only complete scales. A killed process may leave a temporary file
+(``.tmp-*``) behind; resuming deletes it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import contextlib
 import json
 import os
 import tempfile
+import warnings
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +54,35 @@ def _atomic_path(path: Path, suffix: str = ""):
     try:
         yield temporary
         os.chmod(temporary, default_file_mode())
+        _fsync(temporary)  # the data is on disk before the name points to it
         os.replace(temporary, path)
+        _fsync(path.parent)  # and so is the new name
     finally:
         if temporary.exists():
             temporary.unlink()
+
+
+def _fsync(path: Path) -> None:
+    """Flushes a file, or on POSIX a directory's entries, to disk."""
+    if path.is_dir() and os.name != "posix":  # Windows cannot open a directory
+        return
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def remove_temporaries(run_dir: Path) -> list[Path]:
+    """Deletes the temporary files a killed process left in a run directory; returns them.
+
+    Finished files are never temporaries: they only get their name by an atomic rename.
+    """
+    stale = sorted({*Path(run_dir).rglob(".tmp-*"), *Path(run_dir).rglob(".*.tmp")})
+    for path in stale:
+        if path.is_file():
+            path.unlink(missing_ok=True)
+    return stale
 
 
 def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> None:
@@ -102,16 +131,19 @@ def save_array(path: Path, array: np.ndarray) -> None:
 
 
 def load_array_file(path: Path) -> np.ndarray | dict[str, np.ndarray]:
+    """Reads a ``.npy`` array or a ``.npz`` archive (as a dict); never unpickles."""
     try:
         loaded = np.load(path, allow_pickle=False)
+        if isinstance(loaded, np.ndarray):
+            return loaded
+        with loaded:
+            return {key: loaded[key] for key in loaded.files}
     except FileNotFoundError:
         raise RunDirectoryError(f"{path}: missing from the run directory.") from None
-    except (OSError, ValueError, EOFError) as error:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        if "pickle" in str(error):  # numpy's hint to load it unsafely is not ours to give
+            error = "it is not a plain array; reading it would need pickle, which can run code"
         raise RunDirectoryError(f"{path}: corrupt or not a numpy file ({error}).") from None
-    if isinstance(loaded, np.ndarray):
-        return loaded
-    with loaded:
-        return {key: loaded[key] for key in loaded.files}
 
 
 def scale_dir(run_dir: Path, scale: int) -> Path:
@@ -124,10 +156,21 @@ def save_weights(model: keras.Model, path: Path) -> None:
 
 
 def load_weights(model: keras.Model, path: Path) -> None:
+    """`model.load_weights(path)` (HDF5 arrays only: no code is run), one-line errors."""
     if not path.is_file():
         raise RunDirectoryError(f"{path}: missing from the run directory.")
-    try:
-        model.load_weights(path)
-    except Exception as error:  # h5py/Keras raise many types for a bad file
-        message = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise RunDirectoryError(f"{path}: corrupt or incompatible weights ({message}).") from None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model.load_weights(path)
+        except Exception as error:  # h5py/Keras raise many types for a bad file
+            lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+            if len(lines) > 1 and lines[0].endswith(":"):  # Keras: "...for object <X>:\n\n<why>"
+                lines[0] = f"{lines[0]} {lines[1]}"
+            message = lines[0].split(" Target variable:")[0] if lines else type(error).__name__
+            message = message if len(message) <= 300 else message[:299] + "…"
+            raise RunDirectoryError(
+                f"{path}: corrupt or incompatible weights ({message})."
+            ) from None
+    for warning in caught:  # a successful load: pass Keras' warnings on unchanged
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)

@@ -448,11 +448,28 @@ def _train_config(args: argparse.Namespace):
     return preset(args.preset, **overrides)
 
 
-def _load_image(name_or_path: str):
-    from singan_keras.data import resolve_image
-    from singan_keras.image_io import load_image
+def _image_schedule(image: str, config):
+    """Checks that IMAGE decodes and fits the pyramid; returns its schedule.
 
-    return load_image(resolve_image(name_or_path))
+    Errors are one line naming IMAGE. A huge file is decoded at reduced resolution
+    (`load_image` with ``max_size``); the schedule follows the file's own size.
+    """
+    from singan_keras.data import resolve_image
+    from singan_keras.image_io import ImageError, image_size, load_image
+    from singan_keras.pyramid import scale_schedule
+
+    if Path(image).is_dir():  # not "unknown image name": say what it is
+        raise ImageError(f"Expected an image file but '{image}' is a directory.")
+    path = resolve_image(image)
+    height, width = image_size(path)
+    try:
+        schedule = scale_schedule(
+            height, width, config.scale_factor, config.min_size, config.max_size
+        )
+    except ValueError as error:
+        raise ValueError(f"'{image}': {error}") from None
+    load_image(path, config.max_size)
+    return schedule
 
 
 def _resume_command(args: argparse.Namespace) -> str:
@@ -466,13 +483,8 @@ def _resume_command(args: argparse.Namespace) -> str:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from singan_keras.pyramid import scale_schedule
-
     config = _train_config(args)
-    image = _load_image(args.image)  # fails here, before anything is written
-    schedule = scale_schedule(
-        image.shape[0], image.shape[1], config.scale_factor, config.min_size, config.max_size
-    )
+    schedule = _image_schedule(args.image, config)  # fails here, before anything is written
     say = (lambda *a, **k: None) if args.quiet else print
 
     import keras
@@ -501,6 +513,13 @@ def _train(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
+    except OSError as error:  # e.g. a full disk during training: finished scales are intact
+        if not (run_dir / "manifest.json").is_file():
+            raise
+        raise OSError(
+            f"{_one_line(error)}; finished scales are kept in {args.out}; continue with: "
+            f"{_resume_command(args)}"
+        ) from error
     print(f"reconstruction: {run_dir / 'reconstruction.png'}")
     print(
         f"model ({model.num_scales} scales): {run_dir}  (sample more with: singan sample "
@@ -562,14 +581,7 @@ def _list_images(args: argparse.Namespace) -> int:
 
 
 def _schedule(args: argparse.Namespace) -> int:
-    from singan_keras.pyramid import scale_schedule
-
-    config = _train_config(args)
-    image = _load_image(args.image)
-    schedule = scale_schedule(
-        image.shape[0], image.shape[1], config.scale_factor, config.min_size, config.max_size
-    )
-    print(schedule)
+    print(_image_schedule(args.image, _train_config(args)))
     return 0
 
 
@@ -700,6 +712,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"{PROG}: error: {_one_line(error)}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except KeyboardInterrupt:  # outside training (which prints how to resume): e.g. importing
+        if args.debug:
+            raise
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -7,14 +7,18 @@ SinGAN trains on one RGB image with pixels mapped to [-1, 1] (ref: `x / 255`, th
 * Grayscale is replicated to three channels. 16-bit grayscale ("I;16", or "I" from a 16-bit
   PNG) is scaled by its real maximum 65535, so no precision is clipped away; float images
   ("F") are taken to be in [0, 1].
+* 16-bit colour PNGs are read by Pillow at 8 bits per channel (it keeps the high byte).
 * Palette images ("P", "PA") are expanded through RGBA.
 * Alpha is dropped, not composited onto a background: the SinGAN reference drops it too
   (it keeps the first three channels). A warning is logged when the alpha was not opaque.
 * Multi-frame files (GIF, TIFF) contribute their first frame.
+* With ``max_size``, a large image is decoded at reduced resolution (see `load_image`), so an
+  8000x6000 photo never becomes a full-resolution float array.
 
 Every such conversion logs one line on the `"singan_keras"` logger naming the file. Errors are
-one line naming the file: `FileNotFoundError` for a missing path, `ImageError` (a `ValueError`)
-for a directory, a file that is not an image, or a truncated or corrupt one.
+one line naming the file: `FileNotFoundError` for a missing path, `PermissionError` for an
+unreadable one, `ImageError` (a `ValueError`) for a directory, an empty file, a file that is
+not an image, a truncated or corrupt one, or one too large for Pillow to decode safely.
 
 `save_image` and `save_grid` write RGB PNGs atomically (a temporary file in the same folder,
 then `os.replace`), so an interrupted run never leaves half a PNG behind.
@@ -22,6 +26,7 @@ then `os.replace`), so an interrupted run never leaves half a PNG behind.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -31,7 +36,7 @@ import tempfile
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-__all__ = ["ImageError", "load_image", "save_grid", "save_image", "to_uint8"]
+__all__ = ["ImageError", "image_size", "load_image", "save_grid", "save_image", "to_uint8"]
 
 logger = logging.getLogger("singan_keras")
 
@@ -52,11 +57,10 @@ def _alpha_note(alpha: np.ndarray) -> tuple[int, str]:
     )
 
 
-def _to_unit_rgb(image: Image.Image) -> tuple[np.ndarray, list[tuple[int, str]]]:
-    """Pixels in [0, 1] as float64 `(H, W, 3)`, plus the conversions made (level, text)."""
+def _drop_alpha(image: Image.Image) -> tuple[Image.Image, list[tuple[int, str]]]:
+    """The image in one of the modes RGB, L, F, I, I;16*, plus the conversions made."""
     notes: list[tuple[int, str]] = []
     mode = image.mode
-
     if mode in ("P", "PA"):
         image = image.convert("RGBA")
         notes.append((logging.INFO, f"converted palette image (mode {mode}) to RGB via RGBA"))
@@ -69,14 +73,22 @@ def _to_unit_rgb(image: Image.Image) -> tuple[np.ndarray, list[tuple[int, str]]]
         image = image.convert("RGB")  # CMYK, YCbCr, LAB, HSV, RGBX, ...
         notes.append((logging.INFO, f"converted mode {mode} to RGB"))
         mode = "RGB"
-
-    pixels = np.asarray(image)
     if mode in ("RGBA", "LA"):
-        level, text = _alpha_note(pixels[..., -1])
-        notes.append((level, text))
-        pixels = pixels[..., :3] if mode == "RGBA" else pixels[..., 0]
-        mode = mode[:-1]
+        notes.append(_alpha_note(np.asarray(image.getchannel("A"))))
+        image = image.convert(mode[:-1])  # drops the alpha band, colours untouched
+    return image, notes
 
+
+def _reduction(size: tuple[int, int], max_size: int | None) -> int:
+    """The integer factor that keeps the longer side >= 2 * max_size (1: no reduction)."""
+    return 1 if max_size is None else max(1, max(size) // (2 * max_size))
+
+
+def _to_unit_rgb(image: Image.Image) -> tuple[np.ndarray, list[tuple[int, str]]]:
+    """Pixels of an RGB, L, F, I or I;16* image in [0, 1] as float64 `(H, W, 3)`."""
+    notes: list[tuple[int, str]] = []
+    mode = image.mode
+    pixels = np.asarray(image)
     if mode == "RGB":
         return pixels.astype(np.float64) / 255.0, notes
 
@@ -102,19 +114,106 @@ def _to_unit_rgb(image: Image.Image) -> tuple[np.ndarray, list[tuple[int, str]]]
     return np.repeat(gray[..., None], 3, axis=-1), notes
 
 
-def load_image(path: str | os.PathLike) -> np.ndarray:
+def _decode(image: Image.Image, max_size: int | None) -> tuple[np.ndarray, list[tuple[int, str]]]:
+    """Decodes an opened image (reduced for `max_size`) to [0, 1] float64 `(H, W, 3)`."""
+    width, height = image.size
+    raw_mode = image.tile[0][3] if image.tile else None  # how the file stores its pixels
+    factor = _reduction(image.size, max_size)
+    if factor > 1:  # JPEG: decode at 1/2, 1/4 or 1/8 directly (a no-op for other formats)
+        image.draft(None, (math.ceil(width / factor), math.ceil(height / factor)))
+    image.load()  # decode everything now so truncation and corruption surface here
+    image, notes = _drop_alpha(image)
+    if image.mode == "RGB" and isinstance(raw_mode, str) and ";16" in raw_mode:
+        notes.insert(0, (logging.INFO, "read its 16-bit colour channels at 8 bits (Pillow)"))
+    factor = _reduction(image.size, max_size)
+    if factor > 1:
+        image = image.convert("I") if image.mode.startswith("I;16") else image
+        image = image.reduce(factor)  # box filter: the mean of each factor x factor block
+    if image.size != (width, height):
+        notes.append(
+            (
+                logging.INFO,
+                f"decoded its {height}x{width} pixels at {image.height}x{image.width} "
+                f"(max_size={max_size}; an image is reduced on load to >= 2 x max_size)",
+            )
+        )
+    unit, more_notes = _to_unit_rgb(image)
+    return unit, notes + more_notes
+
+
+def image_size(path: str | os.PathLike) -> tuple[int, int]:
+    """(height, width) of an image file, read from its header without decoding the pixels.
+
+    Args:
+        path: Any file Pillow can read.
+
+    Returns:
+        `(height, width)` in pixels.
+
+    Raises:
+        FileNotFoundError, PermissionError, ImageError: as `load_image`.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "small.png"
+        >>> image_size(save_image(np.zeros((4, 6, 3), np.float32), path))
+        (4, 6)
+    """
+    path = _check_path(path)
+    with _opened(path) as image:
+        return image.height, image.width
+
+
+def _check_path(path: str | os.PathLike) -> pathlib.Path:
+    path = pathlib.Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"Image file not found: '{path}'.")
+    if path.is_dir():
+        raise ImageError(f"Expected an image file but '{path}' is a directory.")
+    if path.stat().st_size == 0:
+        raise ImageError(f"'{path}' is an empty file (0 bytes), not an image.")
+    return path
+
+
+@contextlib.contextmanager
+def _opened(path: pathlib.Path):
+    """`Image.open(path)`, with Pillow's errors turned into one-line errors naming the file."""
+    try:
+        with Image.open(path) as image:
+            yield image
+    except UnidentifiedImageError:
+        raise ImageError(f"'{path}' is not an image file Pillow can read.") from None
+    except PermissionError:
+        raise
+    except Image.DecompressionBombError as error:
+        raise ImageError(f"'{path}' is too large to decode safely: {error}") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise ImageError(
+            f"Cannot decode image '{path}' (truncated or corrupt?): {error}"
+        ) from error
+
+
+def load_image(path: str | os.PathLike, max_size: int | None = None) -> np.ndarray:
     """Load an image file as float32 `(H, W, 3)` in [-1, 1].
 
     Args:
         path: Any file Pillow can read (PNG, JPEG, TIFF, GIF, BMP, WebP, ...).
+        max_size: If given, an image whose longer side is at least 4 x `max_size` is decoded
+            at reduced resolution, by the largest integer factor that keeps its longer side
+            >= 2 x `max_size`: a JPEG directly by the decoder at 1/2, 1/4 or 1/8
+            (`Image.draft`, so the full-size pixels never exist), then any format by
+            averaging blocks of pixels (`Image.reduce`, a box filter). SinGAN then resizes
+            it to `max_size` (`singan_keras.pyramid.build_pyramid`) from at least twice the
+            pixels it keeps. `image_size` gives the size of the file itself.
 
     Returns:
         A float32 array of shape `(H, W, 3)` with values in [-1, 1].
 
     Raises:
         FileNotFoundError: If `path` does not exist.
-        ImageError: If `path` is a directory, not an image, or a truncated or corrupt image
-            (`ImageError` is a `ValueError`).
+        PermissionError: If it cannot be read.
+        ImageError: If `path` is a directory, empty, not an image, a truncated or corrupt
+            image, or too large for Pillow to decode safely (`ImageError` is a `ValueError`).
 
     Example:
         >>> import tempfile, pathlib
@@ -124,22 +223,10 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
         >>> image.shape, image.dtype, float(image.max())
         ((4, 6, 3), dtype('float32'), 1.0)
     """
-    path = pathlib.Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"Image file not found: '{path}'.")
-    if path.is_dir():
-        raise ImageError(f"Expected an image file but '{path}' is a directory.")
-    try:
-        with Image.open(path) as image:
-            frames = getattr(image, "n_frames", 1)
-            image.load()  # decode everything now so truncation and corruption surface here
-            unit, notes = _to_unit_rgb(image)
-    except UnidentifiedImageError:
-        raise ImageError(f"'{path}' is not an image file Pillow can read.") from None
-    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as error:
-        raise ImageError(
-            f"Cannot decode image '{path}' (truncated or corrupt?): {error}"
-        ) from error
+    path = _check_path(path)
+    with _opened(path) as image:
+        frames = getattr(image, "n_frames", 1)
+        unit, notes = _decode(image, max_size)
     if frames > 1:
         notes.insert(0, (logging.INFO, f"used the first of its {frames} frames"))
     for level, text in notes:

@@ -39,6 +39,13 @@ class TorchStyleAdam(keras.optimizers.Adam):
         denominator = ops.add(ops.sqrt(ops.divide(v, bias_2)), self.epsilon)
         self.assign_sub(variable, ops.divide(ops.multiply(m, lr / bias_1), denominator))
 
+    def _all_reduce_sum_gradients(self, grads_and_vars):
+        # Called by the TensorFlow backend only. Keras sums gradients across replicas there
+        # with a `tf.custom_gradient`, which registers a gradient function per trace in TF's
+        # global registry and so keeps every scale's traced train step alive (~25 MiB per
+        # scale). A SinGAN scale trains on one device with batch 1: nothing to sum.
+        return list(grads_and_vars)
+
 
 def make_adam(
     learning_rate: float,

@@ -137,6 +137,10 @@ def build_pyramid(image: np.ndarray, schedule: ScaleSchedule) -> list[np.ndarray
     resized from that with factor ``r ** (stop_scale - i)`` (the reference's
     ``creat_reals_pyramid``), with the MATLAB-style bicubic `imresize`.
 
+    `image` may also be a copy of the schedule's input already reduced on load (see
+    `singan_keras.image_io.load_image`'s ``max_size``), at least ``schedule.resized_shape``:
+    it is then resized to that shape.
+
     Example:
         >>> import numpy as np
         >>> image = np.zeros((60, 80, 3), np.float32)
@@ -145,11 +149,17 @@ def build_pyramid(image: np.ndarray, schedule: ScaleSchedule) -> list[np.ndarray
     """
     if image.ndim != 3 or image.shape[-1] != 3:
         raise ValueError(f"Expected an (H, W, 3) image, got shape {image.shape}.")
-    if tuple(image.shape[:2]) != schedule.input_shape:
+    shape = tuple(image.shape[:2])
+    (low_h, low_w), (high_h, high_w) = schedule.resized_shape, schedule.input_shape
+    reduced = low_h <= shape[0] <= high_h and low_w <= shape[1] <= high_w
+    if shape != schedule.input_shape and not reduced:
         raise ValueError(
-            f"Image size {image.shape[:2]} does not match the schedule's {schedule.input_shape}."
+            f"Image size {shape} does not match the schedule's {schedule.input_shape} (nor is "
+            f"it a copy reduced on load to at least {schedule.resized_shape})."
         )
-    if schedule.resize_factor < 1.0:
+    if shape != schedule.input_shape:
+        finest = imresize(image, schedule.resized_shape)
+    elif schedule.resize_factor < 1.0:
         finest = imresize(image, schedule.resized_shape, scale=schedule.resize_factor)
     else:
         finest = image.astype(np.float32)

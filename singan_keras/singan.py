@@ -31,7 +31,14 @@ __all__ = ["SinGAN"]
 ImageLike = str | os.PathLike | np.ndarray
 
 
-def _load_training_image(image: ImageLike) -> tuple[np.ndarray, str]:
+def _load_training_image(
+    image: ImageLike, max_size: int
+) -> tuple[np.ndarray, str, tuple[int, int]]:
+    """(image in [-1, 1], its source label, (H, W) of the image as given).
+
+    A file is decoded at reduced resolution when it is far larger than `max_size` (see
+    `singan_keras.image_io.load_image`); the returned size is still the file's.
+    """
     from singan_keras import data, image_io
 
     if isinstance(image, np.ndarray):
@@ -40,9 +47,11 @@ def _load_training_image(image: ImageLike) -> tuple[np.ndarray, str]:
             raise ValueError(f"Expected an (H, W, 3) image array, got shape {array.shape}.")
         if array.min() < -1.0 - 1e-6 or array.max() > 1.0 + 1e-6:
             raise ValueError("Image arrays must be in [-1, 1] (see singan_keras.load_image).")
-        return array, "array"
+        return array, "array", array.shape[:2]
+    if Path(image).is_dir():  # not "unknown image name": say what it is
+        raise image_io.ImageError(f"Expected an image file but '{image}' is a directory.")
     path = data.resolve_image(str(image))
-    return image_io.load_image(path), str(image)
+    return image_io.load_image(path, max_size), str(image), image_io.image_size(path)
 
 
 class SinGAN:
@@ -116,13 +125,14 @@ class SinGAN:
             config = preset("paper")
         elif isinstance(config, str):
             config = preset(config)
-        array, source = _load_training_image(image)
+        array, source, input_shape = _load_training_image(image, config.max_size)
         return train_pyramid(
             array,
             config,
             run_dir,
             resume=resume,
             source=source,
+            input_shape=input_shape,
             callbacks=callbacks,
             on_scale_end=on_scale_end,
             verbose=verbose,
@@ -135,27 +145,22 @@ class SinGAN:
         Raises:
             RunDirectoryError: the directory is not a complete, compatible run.
         """
-        from singan_keras.training import load_reals, schedule_from_dict
+        from singan_keras.training import load_reals, parse_manifest
 
         run_dir = Path(run_dir)
         manifest = read_manifest(run_dir)
-        try:
-            config = TrainConfig.from_dict(manifest["config"])
-            schedule = schedule_from_dict(manifest["schedule"])
-            scales = manifest["scales"]
-        except (KeyError, TypeError, ValueError) as error:
-            raise RunDirectoryError(f"{run_dir}: malformed manifest ({error}).") from None
-        reals = load_reals(run_dir, schedule.num_scales)
+        config, schedule, scales = parse_manifest(run_dir, manifest)
+        reals = load_reals(run_dir, schedule.sizes)
         z_star = load_array_file(run_dir / "z_star.npy")
         if not isinstance(z_star, np.ndarray) or z_star.shape != (*schedule.sizes[0], 3):
             raise RunDirectoryError(f"{run_dir}/z_star.npy: wrong shape for this run.")
         generators, amplitudes = [], []
-        for k, entry in enumerate(scales):
-            generator = build_generator(int(entry["channels"]), name=f"generator_{k:02d}")
+        for k, (channels, noise_amplitude) in enumerate(scales):
+            generator = build_generator(channels, name=f"generator_{k:02d}")
             load_weights(generator, scale_dir(run_dir, k) / "generator.weights.h5")
             generator.trainable = False
             generators.append(generator)
-            amplitudes.append(float(entry["noise_amplitude"]))
+            amplitudes.append(noise_amplitude)
         return cls(
             generators, amplitudes, schedule, reals, z_star.astype(np.float32), config, manifest
         )

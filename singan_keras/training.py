@@ -16,7 +16,9 @@ With a run directory, each finished scale is saved before the next starts, and
 from __future__ import annotations
 
 import csv
+import errno
 import math
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +37,7 @@ from singan_keras.checkpoint import (
     load_array_file,
     load_weights,
     read_manifest,
+    remove_temporaries,
     save_array,
     save_arrays,
     save_weights,
@@ -151,6 +154,7 @@ def train_pyramid(
     *,
     resume: bool = False,
     source: str = "array",
+    input_shape: tuple[int, int] | None = None,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     on_scale_end: Callable[[Any, ScaleResult], None] | None = None,
     verbose: int | str = "auto",
@@ -162,7 +166,11 @@ def train_pyramid(
         config: the `TrainConfig`.
         run_dir: where to save each finished scale; None keeps everything in memory.
         resume: continue the run in `run_dir` at its first unfinished scale.
-        source: a label of where the image came from, stored in the manifest.
+        source: a label of where the image came from, stored in the manifest and named in
+            errors.
+        input_shape: (H, W) of the image file when `image` is a copy of it reduced on load
+            (`singan_keras.image_io.load_image` with ``max_size``); the schedule follows the
+            file's size. Default: ``image.shape[:2]``.
         callbacks: extra Keras callbacks given to every scale's ``fit()``.
         on_scale_end: called as ``on_scale_end(model_so_far, ScaleResult)`` after each scale.
         verbose: ``fit()`` verbosity (0 silent, 1 progress bar, 2 one line per scale).
@@ -172,9 +180,15 @@ def train_pyramid(
     """
     from singan_keras.singan import SinGAN  # the facade imports this module
 
-    schedule = scale_schedule(
-        image.shape[0], image.shape[1], config.scale_factor, config.min_size, config.max_size
-    )
+    height, width = input_shape or image.shape[:2]
+    try:
+        schedule = scale_schedule(
+            height, width, config.scale_factor, config.min_size, config.max_size
+        )
+    except ValueError as error:
+        if source == "array":
+            raise
+        raise ValueError(f"'{source}': {error}") from None
     reals = build_pyramid(image, schedule)
     sizes = list(schedule.sizes)
     num_scales = schedule.num_scales
@@ -192,9 +206,12 @@ def train_pyramid(
     critic = None
     if run_dir is not None:
         run_dir = Path(run_dir)
+        if run_dir.exists() and not run_dir.is_dir():
+            raise NotADirectoryError(f"Output directory {run_dir} exists and is not a directory.")
         has_run = (run_dir / "manifest.json").exists()
         if resume and has_run:
             model, critic = _resume(run_dir, config, schedule)
+            remove_temporaries(run_dir)
         elif has_run:
             raise RunDirectoryError(
                 f"{run_dir} already holds a training run. Pass --resume to continue it, or "
@@ -213,6 +230,8 @@ def train_pyramid(
         f"{keras.backend.backend()}: {schedule.num_scales} scales, r = {schedule.scale_factor:.4f}"
     )
     for k in range(len(model.generators), num_scales):
+        if run_dir is not None:
+            _check_free_space(run_dir, k, config)
         result = _train_scale(model, k, critic, config, callbacks, verbose, log)
         critic = result.pop("critic")
         scale_result: ScaleResult = result["result"]
@@ -233,6 +252,27 @@ def train_pyramid(
         if on_scale_end is not None:
             on_scale_end(model, scale_result)
     return model
+
+
+def _check_free_space(run_dir: Path, k: int, config: TrainConfig) -> None:
+    """Stops before training scale k when the disk could not hold its files.
+
+    The estimate is twice the weights of G_k and D_k (about 27·c² parameters each, 4 bytes
+    per parameter) plus 1 MiB for the HDF5 overhead, losses and manifest. A write that fails
+    anyway (another process filled the disk) still leaves the finished scales intact.
+    """
+    channels = channels_at_scale(
+        k, config.base_channels, config.max_channels, config.channels_double_every
+    )
+    needed = 2 * 2 * 27 * channels**2 * 4 + 64 * config.iterations + 2**20
+    free = shutil.disk_usage(run_dir).free
+    if free < needed:
+        raise OSError(
+            errno.ENOSPC,
+            f"Not enough free space to save scale {k} (about {needed / 2**20:.1f} MiB "
+            f"needed, {free / 2**20:.1f} MiB free)",
+            str(run_dir),
+        )
 
 
 def _train_scale(model, k, previous_critic, config, callbacks, verbose, log):
@@ -288,6 +328,7 @@ def _train_scale(model, k, previous_critic, config, callbacks, verbose, log):
         callbacks=[recorder, *callbacks],
     )
     seconds = time.perf_counter() - start
+    trainer.release_compiled_step()
     if k == 0 and config.redraw_z_star_each_iteration:
         model.z_star = to_numpy_nhwc(trainer.z_star.value)[0]
     generator.trainable = False
@@ -335,15 +376,14 @@ def _manifest(model, source: str, previous: dict | None = None) -> dict[str, Any
 def _resume(run_dir: Path, config: TrainConfig, schedule: ScaleSchedule):
     from singan_keras.singan import SinGAN
 
-    manifest = read_manifest(run_dir)
-    saved = TrainConfig.from_dict(manifest["config"])
+    saved, saved_schedule, _ = parse_manifest(run_dir, read_manifest(run_dir))
     if saved != config:
         changed = sorted(k for k, v in saved.to_dict().items() if config.to_dict()[k] != v)
         raise RunDirectoryError(
             f"{run_dir}: cannot resume with a different configuration (changed: "
             f"{', '.join(changed)}). Resume with the original settings."
         )
-    if schedule_from_dict(manifest["schedule"]) != schedule:
+    if saved_schedule != schedule:
         raise RunDirectoryError(
             f"{run_dir}: the image does not match the one this run was trained on."
         )
@@ -356,8 +396,38 @@ def _resume(run_dir: Path, config: TrainConfig, schedule: ScaleSchedule):
     return model, critic
 
 
-def load_reals(run_dir: Path, num_scales: int) -> list[np.ndarray]:
-    arrays = load_array_file(Path(run_dir) / "reals.npz")
-    if not isinstance(arrays, dict) or len(arrays) != num_scales:
-        raise RunDirectoryError(f"{run_dir}/reals.npz: expected {num_scales} scales.")
-    return [arrays[f"scale_{k:02d}"].astype(np.float32) for k in range(num_scales)]
+def parse_manifest(
+    run_dir: Path, manifest: dict[str, Any]
+) -> tuple[TrainConfig, ScaleSchedule, list[tuple[int, float]]]:
+    """(config, schedule, (channels, σ) of every finished scale) of a run's manifest.
+
+    Raises:
+        RunDirectoryError: a missing or malformed entry.
+    """
+    try:
+        config = TrainConfig.from_dict(manifest["config"])
+        schedule = schedule_from_dict(manifest["schedule"])
+        scales = [(int(e["channels"]), float(e["noise_amplitude"])) for e in manifest["scales"]]
+    except KeyError as error:
+        raise RunDirectoryError(f"{run_dir}: malformed manifest (no entry {error}).") from None
+    except (AttributeError, TypeError, ValueError) as error:
+        raise RunDirectoryError(f"{run_dir}: malformed manifest ({error}).") from None
+    if len(scales) > schedule.num_scales or any(channels < 1 for channels, _ in scales):
+        raise RunDirectoryError(
+            f"{run_dir}: malformed manifest ({len(scales)} finished scales for a "
+            f"{schedule.num_scales}-scale schedule)."
+        )
+    return config, schedule, scales
+
+
+def load_reals(run_dir: Path, sizes: Sequence[tuple[int, int]]) -> list[np.ndarray]:
+    """The real image at every scale from ``reals.npz``, checked against the schedule."""
+    path = Path(run_dir) / "reals.npz"
+    arrays = load_array_file(path)
+    expected = {f"scale_{k:02d}": (*size, 3) for k, size in enumerate(sizes)}
+    if not isinstance(arrays, dict) or {k: v.shape for k, v in arrays.items()} != expected:
+        raise RunDirectoryError(
+            f"{path}: not this run's image pyramid (expected {len(sizes)} scales of sizes "
+            f"{[tuple(size) for size in sizes]})."
+        )
+    return [arrays[key].astype(np.float32) for key in expected]

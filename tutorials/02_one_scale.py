@@ -371,9 +371,10 @@ plt.show()
 #
 # Everything above is backend-agnostic `keras.ops`, *except* taking gradients: Keras 3
 # has no common API for reverse-mode differentiation. So the package has three sibling
-# files with the same five methods in the same order — `train_step`, `run_outside_fit`,
-# `compute_gradients`, `apply_gradients` and `input_gradient` (the differentiable inner
-# gradient of the penalty) — and binds one of them once, at import. We read them from the
+# files with the same six methods in the same order — `train_step`, `run_outside_fit`,
+# `compute_gradients`, `apply_gradients`, `input_gradient` (the differentiable inner
+# gradient of the penalty) and `release_compiled_step` (JAX frees its compiled step once a
+# scale is trained) — and binds one of them once, at import. We read them from the
 # installed package (not importing the other frameworks).
 
 # %%

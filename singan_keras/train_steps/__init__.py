@@ -1,7 +1,7 @@
 """Backend-specific gradient code, chosen once: the three files side by side.
 
 Keras 3 has no backend-agnostic reverse-mode gradient, so each backend supplies the same
-five methods, in the same order, for `singan_keras.scale_trainer.ScaleTrainer`:
+six methods, in the same order, for `singan_keras.scale_trainer.ScaleTrainer`:
 
 * ``train_step``       — Keras' entry point; runs ``self.singan_iteration()`` (JAX: inside a
                          `keras.StatelessScope` holding the explicit training state);
@@ -10,7 +10,9 @@ five methods, in the same order, for `singan_keras.scale_trainer.ScaleTrainer`:
 * ``compute_gradients``— ``(loss, aux, grads)`` of a loss function w.r.t. some variables;
 * ``apply_gradients``  — one optimizer update;
 * ``input_gradient``   — ∂ sum f(x) / ∂x, kept differentiable for the gradient penalty
-                         (a second-order gradient).
+                         (a second-order gradient);
+* ``release_compiled_step`` — called once the scale's ``fit()`` is over, to free what the
+                         backend compiled for it (JAX's in-process caches).
 
 Compare them with ``diff singan_keras/train_steps/{tensorflow,jax}.py``.
 """

@@ -27,3 +27,7 @@ class TrainStep:
             tape.watch(x)
             total = tf.reduce_sum(fn(x))
         return tape.gradient(total, x)
+
+    # -- after the scale's fit() ---------------------------------------------------------
+    def release_compiled_step(self):
+        pass  # the traced step is freed with the trainer (see TorchStyleAdam's all-reduce)

@@ -29,3 +29,7 @@ class TrainStep:
         total = fn(x).sum()
         (gradient,) = torch.autograd.grad(total, x, create_graph=True)
         return gradient
+
+    # -- after the scale's fit() ---------------------------------------------------------
+    def release_compiled_step(self):
+        pass  # eager: nothing compiled is kept
