@@ -26,6 +26,7 @@ import pathlib
 import platform
 import subprocess
 import sys
+import tempfile
 from datetime import date
 
 from common import device_name, image_size, positive_int
@@ -91,15 +92,27 @@ def _run(implementation: str, cells: list, warmup: int, iters: int) -> dict:
         env["KERAS_BACKEND"] = implementation
         command = [sys.executable, "-c", KERAS_CHILD, json.dumps(cells), str(warmup), str(iters)]
     print(f"running {implementation} ...", file=sys.stderr, flush=True)
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        print(done.stderr[-3000:], file=sys.stderr)
-        raise SystemExit(f"{implementation} failed (exit {done.returncode})")
     results = {}
-    for line in done.stdout.splitlines():
-        if line.startswith("RESULT"):
-            height, width, channels, times = json.loads(line[len("RESULT") :])
-            results[(height, width, channels)] = times
+    # Stream the child's lines: a long grid shows each cell as it finishes (on stderr, so
+    # stdout stays the table), and the cells done so far are not lost to an interruption.
+    # The child's stderr goes to a file: a full stderr pipe nobody reads would block it.
+    with (
+        tempfile.TemporaryFile("w+") as log,
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=log, text=True) as child,
+    ):
+        for line in child.stdout:
+            if line.startswith("RESULT"):
+                height, width, channels, times = json.loads(line[len("RESULT") :])
+                results[(height, width, channels)] = times
+                steady = times[1] / iters
+                print(f"  {implementation} {height}x{width} c{channels}: {steady:.3f} s/iter "
+                      f"(warm-up {times[0]:.1f} s)", file=sys.stderr, flush=True)  # fmt: skip
+        child.wait()
+        log.seek(0)
+        errors = log.read()
+    if child.returncode != 0:
+        print(errors[-3000:], file=sys.stderr)
+        raise SystemExit(f"{implementation} failed (exit {child.returncode})")
     return results
 
 
