@@ -8,7 +8,11 @@ backends through `singan_keras`'s own `ScaleTrainer.fit()`, the baseline through
 one run of this script, so the ratios compare like with like.
 
 Per cell: a warm-up `fit` of `--warmup` iterations (its extra time over the steady state is
-reported as compile/trace time), then a timed `fit` of `--iters` iterations.
+reported as compile/trace time), then a timed `fit` of `--iters` iterations. Cells run one
+after the other and, within a cell, the implementations one after the other, each in a fresh
+subprocess: a change in the machine's load during a long grid shifts a whole cell, not one
+column. `--threads N` limits every implementation to N CPU threads (e.g. to benchmark on one
+core while the other is busy: ``taskset -c 1 python benchmarks/train_step.py --threads 1``).
 
     python benchmarks/train_step.py                                   # the issue's grid
     python benchmarks/train_step.py --sizes 64x64 --channels 32 --iters 5   # a quick look
@@ -82,9 +86,21 @@ for height, width, channels in cells:
 """
 
 
-def _run(implementation: str, cells: list, warmup: int, iters: int) -> dict:
+def _thread_env(threads: int | None) -> dict:
+    """Environment variables that cap torch, TensorFlow and XLA (JAX) at `threads` threads."""
+    if threads is None:
+        return {}
+    env = {name: str(threads) for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                                           "TF_NUM_INTRAOP_THREADS")}  # fmt: skip
+    env["TF_NUM_INTEROP_THREADS"] = "1"
+    if threads == 1:
+        env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+    return env
+
+
+def _run(implementation: str, cells: list, warmup: int, iters: int, threads=None) -> dict:
     """{(h, w, c): (warm-up seconds, timed seconds)} from one subprocess."""
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", **_thread_env(threads))
     if implementation == "baseline":
         command = [sys.executable, "-c", BASELINE_CHILD, json.dumps(cells), str(warmup),
                    str(iters), str(HERE)]  # fmt: skip
@@ -145,12 +161,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=positive_int, default=2, help="warm-up iterations (2).")
     parser.add_argument("--iters", type=positive_int, default=5, help="timed iterations (5).")
     parser.add_argument("--out", type=pathlib.Path, default=None, help="markdown file to write.")
+    parser.add_argument(
+        "--threads", type=positive_int, default=None,
+        help="CPU threads per implementation (default: the libraries' own choice).",
+    )  # fmt: skip
     args = parser.parse_args(argv)  # fmt: skip
 
     available = [i for i in args.implementations
                  if importlib.util.find_spec("torch" if i == "baseline" else i)]  # fmt: skip
     cells = [[h, w, c] for c in args.channels for h, w in args.sizes]
-    results = {name: _run(name, cells, args.warmup, args.iters) for name in available}
+    results = {name: {} for name in available}
+    for cell in cells:
+        for name in available:
+            results[name].update(_run(name, [cell], args.warmup, args.iters, args.threads))
 
     columns = ["size", "channels"]
     for name in available:
@@ -175,10 +198,12 @@ def main(argv: list[str] | None = None) -> int:
     import keras  # only for its version in the header
 
     device = device_name()
+    threads = "" if args.threads is None else f", {args.threads} thread(s) each"
     header = (
         f"Seconds per SinGAN iteration (3 critic + 3 generator updates, batch 1), one scale in "
         f"isolation; {args.warmup} warm-up + {args.iters} timed iterations per cell; "
-        f"×baseline < 1 is faster than eager PyTorch. {device}, {date.today()}, Keras "
+        f"×baseline < 1 is faster than eager PyTorch. {device}"
+        f"{threads}, {date.today()}, Keras "
         f"{keras.__version__}, Python {platform.python_version()}.\n\nCommand: `python "
         f"benchmarks/train_step.py {' '.join(sys.argv[1:] if argv is None else argv)}`"
     )

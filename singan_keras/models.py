@@ -56,13 +56,23 @@ def _conv(filters: int, in_channels: int, name: str) -> keras.layers.Conv2D:
     )
 
 
+def _batch_norm_class() -> type[keras.layers.BatchNormalization]:
+    # Eager PyTorch runs Keras' composed BatchNorm as many small kernels; on torch we use
+    # the same layer computed by torch's fused kernel (`singan_keras.torch_kernels`).
+    if keras.backend.backend() == "torch":
+        from singan_keras import torch_kernels
+
+        return torch_kernels.BatchNormalization
+    return keras.layers.BatchNormalization
+
+
 def _body(x, channels: int, prefix: str):
     """The 4 [Conv 3x3 -> BatchNorm -> LeakyReLU(0.2)] blocks shared by G and D."""
     in_channels = 3
     for i in range(NUM_LAYERS - 1):
         block = "head" if i == 0 else f"block{i}"
         x = _conv(channels, in_channels, f"{prefix}_{block}_conv")(x)
-        x = keras.layers.BatchNormalization(
+        x = _batch_norm_class()(
             axis=channel_axis(),
             momentum=0.9,
             epsilon=1e-5,

@@ -39,6 +39,15 @@ class TorchStyleAdam(keras.optimizers.Adam):
         denominator = ops.add(ops.sqrt(ops.divide(v, bias_2)), self.epsilon)
         self.assign_sub(variable, ops.divide(ops.multiply(m, lr / bias_1), denominator))
 
+    def _backend_update_step(self, grads, trainable_variables, learning_rate):
+        # On torch, one foreach update for all variables (`torch_kernels`); the graph
+        # compilers of TensorFlow and JAX fuse the per-variable `update_step` themselves.
+        if keras.backend.backend() == "torch":
+            from singan_keras.torch_kernels import torch_style_adam_update
+
+            return torch_style_adam_update(self, grads, trainable_variables, learning_rate)
+        return super()._backend_update_step(grads, trainable_variables, learning_rate)
+
     def _all_reduce_sum_gradients(self, grads_and_vars):
         # Called by the TensorFlow backend only. Keras sums gradients across replicas there
         # with a `tf.custom_gradient`, which registers a gradient function per trace in TF's

@@ -548,6 +548,7 @@ def test_no_file_is_ever_half_written(interrupted_run):
 
 # -- 6. long runs -------------------------------------------------------------------------------
 
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/statm")
 def test_memory_does_not_grow_from_scale_to_scale(interrupted_run):
     """Resident memory after each finished scale, garbage collected and trimmed.
