@@ -43,9 +43,23 @@ def channels_at_scale(scale: int, base: int = 32, maximum: int = 128, double_eve
     return min(base * 2 ** (scale // double_every), maximum)
 
 
-def _conv(filters: int, in_channels: int, name: str) -> keras.layers.Conv2D:
+def _conv_class(differentiated_twice: bool) -> type[keras.layers.Conv2D]:
+    # The gradient penalty differentiates the critic twice, and XLA:CPU runs those
+    # second-order convolutions very slowly; on JAX-on-CPU the critic computes its
+    # convolutions as matrix products instead (`singan_keras.jax_kernels`).
+    if differentiated_twice and keras.backend.backend() == "jax":
+        from singan_keras import jax_kernels
+
+        if jax_kernels.use_im2col_critic():
+            return jax_kernels.Conv2D
+    return keras.layers.Conv2D
+
+
+def _conv(
+    filters: int, in_channels: int, name: str, differentiated_twice: bool = False
+) -> keras.layers.Conv2D:
     bound = 1.0 / math.sqrt(in_channels * KERNEL_SIZE * KERNEL_SIZE)
-    return keras.layers.Conv2D(
+    return _conv_class(differentiated_twice)(
         filters,
         KERNEL_SIZE,
         padding="valid",
@@ -66,12 +80,23 @@ def _batch_norm_class() -> type[keras.layers.BatchNormalization]:
     return keras.layers.BatchNormalization
 
 
-def _body(x, channels: int, prefix: str):
+def _model_class() -> type[keras.Model]:
+    # Eager torch pays Keras' per-layer call bookkeeping on every network call; the model
+    # class of `singan_keras.torch_kernels` skips it (the graph compilers of the other
+    # backends trace it away).
+    if keras.backend.backend() == "torch":
+        from singan_keras import torch_kernels
+
+        return torch_kernels.Functional
+    return keras.Model
+
+
+def _body(x, channels: int, prefix: str, differentiated_twice: bool = False):
     """The 4 [Conv 3x3 -> BatchNorm -> LeakyReLU(0.2)] blocks shared by G and D."""
     in_channels = 3
     for i in range(NUM_LAYERS - 1):
         block = "head" if i == 0 else f"block{i}"
-        x = _conv(channels, in_channels, f"{prefix}_{block}_conv")(x)
+        x = _conv(channels, in_channels, f"{prefix}_{block}_conv", differentiated_twice)(x)
         x = _batch_norm_class()(
             axis=channel_axis(),
             momentum=0.9,
@@ -115,7 +140,7 @@ def build_generator(channels: int, name: str = "generator") -> keras.Model:
     x = _conv(3, channels, "g_tail_conv")(x)
     residual = keras.layers.Activation("tanh", name="g_tail_tanh")(x)
     output = keras.layers.Add(name="residual")([previous, residual])
-    return keras.Model([scaled_noise, previous], output, name=name)
+    return _model_class()([scaled_noise, previous], output, name=name)
 
 
 def build_critic(channels: int, name: str = "critic") -> keras.Model:
@@ -128,6 +153,6 @@ def build_critic(channels: int, name: str = "critic") -> keras.Model:
         29185
     """
     image = _image_input("image")
-    x = _body(image, channels, "d")
-    score = _conv(1, channels, "d_tail_conv")(x)
-    return keras.Model(image, score, name=name)
+    x = _body(image, channels, "d", differentiated_twice=True)
+    score = _conv(1, channels, "d_tail_conv", differentiated_twice=True)(x)
+    return _model_class()(image, score, name=name)

@@ -1,14 +1,16 @@
-"""TorchStyleAdam against PyTorch's Adam, and the torch-only fused BatchNorm against Keras'."""
+"""TorchStyleAdam against PyTorch's Adam; the backend fast paths (`torch_kernels`,
+`jax_kernels`) against the Keras layers they replace."""
 
 import keras
 import numpy as np
 import pytest
 
 from singan_keras.layout import channel_axis, data_format
-from singan_keras.models import build_generator
+from singan_keras.models import build_critic, build_generator
 from singan_keras.optimizers import TorchStyleAdam
 
 TORCH = keras.backend.backend() == "torch"
+JAX = keras.backend.backend() == "jax"
 
 
 def _adam_reference(params, grads_per_step, lr, beta_1, beta_2, epsilon):
@@ -117,3 +119,82 @@ def test_models_use_a_batch_norm_equal_to_keras_in_training_and_inference():
     for mine, theirs in zip(penalty_and_grads(layer), penalty_and_grads(twin), strict=True):
         np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=1e-3, atol=1e-5)
     assert channel_axis() == 1
+
+
+def test_critic_convolutions_equal_keras_conv2d_to_the_second_derivative():
+    """The critic's layers (im2col on JAX-on-CPU) against Keras' Conv2D with equal weights."""
+    critic = build_critic(6)
+    convs = [la for la in critic.layers if isinstance(la, keras.layers.Conv2D)]
+    assert len(convs) == 5 and all(type(la).__name__ == "Conv2D" for la in convs)  # h5 keys
+    im2col = [type(la).__module__ == "singan_keras.jax_kernels" for la in convs]
+    assert all(im2col) == (JAX and __import__("jax").default_backend() == "cpu")
+    layer = convs[1]  # 6 -> 6 channels
+    twin = keras.layers.Conv2D.from_config(layer.get_config())
+    shape = (1, 6, 13, 17) if data_format() == "channels_first" else (1, 13, 17, 6)
+    twin.build(shape)
+    rng = np.random.default_rng(3)
+    twin.set_weights([rng.normal(size=w.shape).astype(np.float32) for w in layer.get_weights()])
+    layer.set_weights(twin.get_weights())
+    x = rng.normal(size=shape).astype(np.float32)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(layer(x)),
+        keras.ops.convert_to_numpy(twin(x)),
+        rtol=1e-4,
+        atol=1e-4,
+    )
+    if not JAX:
+        return
+    import jax
+    import jax.numpy as jnp
+
+    weights = jnp.asarray(rng.normal(size=(1, 11, 15, 6)).astype(np.float32))
+
+    def penalty(conv, kernel):
+        def score(inputs):
+            out, _ = conv.stateless_call([kernel, conv.bias.value], [], inputs)
+            return jnp.sum(out * weights + 0.1 * out**2)
+
+        return jnp.sum(jax.grad(score)(jnp.asarray(x)) ** 2)
+
+    mine = jax.grad(lambda k: penalty(layer, k))(layer.kernel.value)
+    theirs = jax.grad(lambda k: penalty(twin, k))(twin.kernel.value)
+    np.testing.assert_allclose(np.asarray(mine), np.asarray(theirs), rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.skipif(not TORCH, reason="the direct-call model class is torch-only")
+@pytest.mark.parametrize("training", [True, False])
+def test_torch_models_called_directly_equal_keras_call(training):
+    """torch_kernels.Functional: outputs, BatchNorm statistics and gradients equal Keras'."""
+    import torch
+    from keras.src.models.functional import Functional as KerasFunctional
+
+    from singan_keras import torch_kernels
+
+    generator, twin = build_generator(8), build_generator(8)
+    assert type(generator) is torch_kernels.Functional
+    rng = np.random.default_rng(5)
+    twin.set_weights([rng.normal(size=w.shape).astype(np.float32) for w in twin.get_weights()])
+    generator.set_weights(twin.get_weights())
+    initial = [v.numpy().copy() for v in generator.non_trainable_variables]
+    shape = (2, 3, 19, 23)
+    noise, previous = (torch.tensor(rng.normal(size=shape), dtype=torch.float32) for _ in "ab")
+
+    def loss_and_grads(model, call):
+        out = call([noise, previous], training=training)
+        loss = (out**2).mean()
+        grads = torch.autograd.grad(loss, [v.value for v in model.trainable_variables])
+        return [out.detach().numpy(), *(g.numpy() for g in grads)]
+
+    mine = loss_and_grads(generator, generator)
+    theirs = loss_and_grads(twin, lambda *a, **k: KerasFunctional.__call__(twin, *a, **k))
+    for a, b in zip(mine, theirs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    # Only training-mode calls move the statistics, and they move them the same way.
+    moved = [v.numpy() for v in generator.non_trainable_variables]
+    for a, b in zip(moved, [v.numpy() for v in twin.non_trainable_variables], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    changed = any(not np.allclose(a, b) for a, b in zip(moved, initial, strict=True))
+    assert changed == training
+    # Numpy inputs and a call without `training` go through Keras' own __call__.
+    out = generator([noise.numpy(), previous.numpy()])
+    assert out.shape == (2, 3, 19, 23)
