@@ -9,8 +9,9 @@ on a (1, H, W, C) input, batch 1:
 * ``gradient``: ∂/∂(x, k) of sum(y²) (what every training step needs);
 * ``penalty``: ∂/∂k of ‖∂/∂x sum(y²)‖² (what the gradient penalty needs).
 
-Implementations, each in its own subprocess: PyTorch (``F.conv2d``, the baseline),
-TensorFlow (``tf.nn.conv2d`` under nested ``GradientTape``s in a ``tf.function``), JAX with
+Implementations, each in its own subprocess: PyTorch (``F.conv2d``, the baseline), the
+same with both tensors in PyTorch's ``channels_last`` memory format, TensorFlow
+(``tf.nn.conv2d`` under nested ``GradientTape``s in a ``tf.function``), JAX with
 ``lax.conv_general_dilated``, and JAX with `singan_keras.jax_kernels.Conv2D` (im2col + one
 matrix product: what the critic uses on JAX-on-CPU).
 
@@ -35,7 +36,7 @@ from datetime import date
 from common import device_name, image_size, positive_int
 
 HERE = pathlib.Path(__file__).resolve().parent
-IMPLEMENTATIONS = ("torch", "tensorflow", "jax-lax", "jax-im2col")
+IMPLEMENTATIONS = ("torch", "torch-channels-last", "tensorflow", "jax-lax", "jax-im2col")
 DEFAULT_SIZES = ("64x64", "128x128", "188x250")
 
 CHILD = r"""
@@ -54,11 +55,14 @@ for height, width, channels in cells:
     rng = np.random.default_rng(0)
     x_np = rng.normal(size=(1, height, width, channels)).astype(np.float32)
     k_np = (0.1 * rng.normal(size=(3, 3, channels, channels))).astype(np.float32)
-    if implementation == "torch":
+    if implementation.startswith("torch"):
         import torch
         import torch.nn.functional as F
         x = torch.tensor(x_np.transpose(0, 3, 1, 2))
         k = torch.tensor(k_np.transpose(3, 2, 0, 1))
+        if implementation == "torch-channels-last":  # same NCHW tensors, NHWC in memory
+            x = x.contiguous(memory_format=torch.channels_last)
+            k = k.contiguous(memory_format=torch.channels_last)
         def forward():
             with torch.no_grad():
                 F.conv2d(x, k)
@@ -154,21 +158,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=pathlib.Path, default=None, help="markdown file to write.")
     args = parser.parse_args(argv)
 
-    spec = {"torch": "torch", "tensorflow": "tensorflow", "jax-lax": "jax", "jax-im2col": "jax"}
-    available = [i for i in IMPLEMENTATIONS if importlib.util.find_spec(spec[i])]
+    spec = {"tensorflow": "tensorflow", "jax-lax": "jax", "jax-im2col": "jax"}
+    available = [i for i in IMPLEMENTATIONS if importlib.util.find_spec(spec.get(i, "torch"))]
     cells = [[h, w, c] for c in args.channels for h, w in args.sizes]
     results = {name: _run(name, cells, args.repeats, args.threads) for name in available}
 
     columns = ["size", "channels", "implementation", "forward ms", "gradient ms", "penalty ms"]
     if "torch" in available:
-        columns.append("penalty ×torch")
+        columns += ["gradient ×torch", "penalty ×torch"]
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for height, width, channels in cells:
         for name in available:
             times = results[name][(height, width, channels)]
             row = [f"{height}×{width}", str(channels), name] + [f"{t:.1f}" for t in times]
             if "torch" in available:
-                row.append(f"{times[2] / results['torch'][(height, width, channels)][2]:.2f}")
+                torch_times = results["torch"][(height, width, channels)]
+                row += [f"{times[i] / torch_times[i]:.2f}" for i in (1, 2)]
             lines.append("| " + " | ".join(row) + " |")
     threads = "" if args.threads is None else f", {args.threads} thread(s) each"
     header = (

@@ -17,6 +17,8 @@ paper's description) uses the training image downsampled to scale s - 1 instead.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from collections.abc import Sequence
 
 import keras
@@ -25,7 +27,29 @@ import numpy as np
 from singan_keras.imresize import resize_images
 from singan_keras.layout import data_format, to_internal, to_numpy_nhwc
 
-__all__ = ["generate", "reconstruct", "scaled_sizes", "draw_noise"]
+__all__ = ["generate", "reconstruct", "scaled_sizes", "draw_noise", "without_gradients"]
+
+
+def without_gradients(function):
+    """Runs `function` with PyTorch's autograd off on the torch backend (a no-op elsewhere).
+
+    Eager torch records every network call whose weights are trainable, and each scale's input
+    is the previous scale's output, so sampling a pyramid would keep every scale's activations
+    alive until the result is dropped: gigabytes for a batch of large images. Sampling needs
+    no gradients. (TensorFlow and JAX only record inside a tape or a `jax.grad`.)
+    """
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        context = contextlib.nullcontext()
+        if keras.backend.backend() == "torch":
+            import torch
+
+            context = torch.no_grad()
+        with context:
+            return function(*args, **kwargs)
+
+    return wrapper
 
 
 def scaled_sizes(
@@ -52,6 +76,7 @@ def _upsample(image, size):
     return resize_images(image, size, data_format())
 
 
+@without_gradients
 def reconstruct(
     generators: Sequence[keras.Model],
     noise_amplitudes: Sequence[float],
@@ -77,6 +102,7 @@ def reconstruct(
     return outputs
 
 
+@without_gradients
 def generate(
     generators: Sequence[keras.Model],
     noise_amplitudes: Sequence[float],

@@ -97,6 +97,44 @@ def test_sample_any_size_and_start_scale(trained):
         model.sample(1, start_scale=3)
 
 
+def test_sampling_records_no_gradients(trained):
+    """Every generator call of sampling and reconstruction runs with autograd off on torch
+    (a recorded chain of scales would keep all their activations alive)."""
+    import keras
+
+    from singan_keras.applications import super_resolve
+    from singan_keras.sampling import generate, reconstruct
+
+    model, _, _ = trained
+    recording = []
+
+    class Recorder:
+        def __init__(self, generator):
+            self.generator = generator
+
+        def __call__(self, inputs, training):
+            if keras.backend.backend() == "torch":
+                import torch
+
+                recording.append(torch.is_grad_enabled())
+            else:
+                recording.append(False)
+            return self.generator(inputs, training=training)
+
+    generators = [Recorder(g) for g in model.generators]
+    args = (generators, model.noise_amplitudes, model.sizes)
+    assert generate(*args, num_samples=2, seed=0).shape == (2, *model.sizes[-1], 3)
+    assert len(reconstruct(*args, model.z_star)) == model.num_scales
+    finest = model.generators[-1]
+    model.generators[-1] = Recorder(finest)
+    try:
+        with pytest.warns(UserWarning, match="SR mode"):
+            super_resolve(model, 2, seed=0)
+    finally:
+        model.generators[-1] = finest
+    assert len(recording) == 2 * model.num_scales + 3 and not any(recording)
+
+
 def test_reconstruction_path_is_deterministic(trained):
     model, _, _ = trained
     rec = model.reconstruct()

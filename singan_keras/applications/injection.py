@@ -31,7 +31,7 @@ import numpy as np
 
 from singan_keras.imresize import imresize, resize_images
 from singan_keras.layout import data_format, to_internal, to_numpy_nhwc
-from singan_keras.sampling import draw_noise
+from singan_keras.sampling import draw_noise, without_gradients
 
 __all__ = [
     "allowed_sizes",
@@ -162,6 +162,7 @@ def load_user_image(model, image: ImageLike, flag: str) -> tuple[np.ndarray, np.
 # -- the shared sampler ------------------------------------------------------------------------
 
 
+@without_gradients
 def apply_generator(generator: keras.Model, noise_amplitude: float, noise, previous) -> np.ndarray:
     """One generator step x~ = G(σ z, x_prev) on numpy NHWC arrays (any spatial size).
 
