@@ -1,10 +1,14 @@
-"""Helpers shared by the benchmark scripts: argument types and the machine's name."""
+"""Helpers shared by the benchmark scripts: argument types, the machine's name, the output."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import pathlib
 import platform
+import sys
+
+RESULTS_DIR = pathlib.Path(__file__).resolve().parent / "results"
 
 
 def image_size(minimum: int):
@@ -40,3 +44,15 @@ def device_name() -> str:
     except ImportError:
         pass
     return f"{platform.machine()} CPU ({os.cpu_count()} cores)"
+
+
+def write_results(header: str, table: str, name: str, out: pathlib.Path | None) -> None:
+    """Prints `header` and `table`, and writes them to `out`, by default to
+    ``results/<name>_cpu.md`` (``_gpu.md`` on a GPU), which the docs' backend page shows."""
+    text = f"{header}\n\n{table}"
+    print(text)
+    slug = "cpu" if "CPU" in device_name() else "gpu"
+    out = out or RESULTS_DIR / f"{name}_{slug}.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text + "\n")
+    print(f"\nwritten to {out}", file=sys.stderr)

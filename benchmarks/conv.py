@@ -33,9 +33,8 @@ import subprocess
 import sys
 from datetime import date
 
-from common import device_name, image_size, positive_int
+from common import device_name, image_size, positive_int, write_results
 
-HERE = pathlib.Path(__file__).resolve().parent
 IMPLEMENTATIONS = ("torch", "torch-channels-last", "tensorflow", "jax-lax", "jax-im2col")
 DEFAULT_SIZES = ("64x64", "128x128", "188x250")
 
@@ -183,13 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{date.today()}, Python {platform.python_version()}.\n\nCommand: `python "
         f"benchmarks/conv.py {' '.join(sys.argv[1:] if argv is None else argv)}`"
     )
-    table = "\n".join(lines)
-    print(f"{header}\n\n{table}")
-    slug = "gpu" if "CPU" not in device_name() else "cpu"
-    out = args.out or HERE / "results" / f"conv_{slug}.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(f"{header}\n\n{table}\n")
-    print(f"\nwritten to {out}", file=sys.stderr)
+    write_results(header, "\n".join(lines), "conv", args.out)
     return 0
 
 

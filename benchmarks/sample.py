@@ -25,9 +25,8 @@ import subprocess
 import sys
 from datetime import date
 
-from common import device_name, image_size, positive_int
+from common import device_name, image_size, positive_int, write_results
 
-HERE = pathlib.Path(__file__).resolve().parent
 _SIZE = image_size(minimum=25)
 BACKENDS = ("tensorflow", "jax", "torch")
 DEFAULT_SIZES = ("188x250", "243x1024")
@@ -131,13 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{platform.python_version()}.\n\nCommand: `python benchmarks/sample.py "
         f"{' '.join(sys.argv[1:] if argv is None else argv)}`"
     )
-    table = "\n".join(lines)
-    print(f"{header}\n\n{table}")
-    slug = "gpu" if "CPU" not in device else "cpu"
-    out = args.out or HERE / "results" / f"sample_{slug}.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(f"{header}\n\n{table}\n")
-    print(f"\nwritten to {out}", file=sys.stderr)
+    write_results(header, "\n".join(lines), "sample", args.out)
     return 0
 
 

@@ -33,7 +33,7 @@ import sys
 import tempfile
 from datetime import date
 
-from common import device_name, image_size, positive_int
+from common import device_name, image_size, positive_int, write_results
 
 HERE = pathlib.Path(__file__).resolve().parent
 _SIZE = image_size(minimum=11)
@@ -207,13 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{keras.__version__}, Python {platform.python_version()}.\n\nCommand: `python "
         f"benchmarks/train_step.py {' '.join(sys.argv[1:] if argv is None else argv)}`"
     )
-    table = "\n".join(lines)
-    print(f"{header}\n\n{table}")
-    slug = "gpu" if "CPU" not in device else "cpu"
-    out = args.out or HERE / "results" / f"train_step_{slug}.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(f"{header}\n\n{table}\n")
-    print(f"\nwritten to {out}", file=sys.stderr)
+    write_results(header, "\n".join(lines), "train_step", args.out)
     return 0
 
 

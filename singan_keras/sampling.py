@@ -37,6 +37,14 @@ def without_gradients(function):
     is the previous scale's output, so sampling a pyramid would keep every scale's activations
     alive until the result is dropped: gigabytes for a batch of large images. Sampling needs
     no gradients. (TensorFlow and JAX only record inside a tape or a `jax.grad`.)
+
+    Example:
+        >>> import keras
+        >>> @without_gradients
+        ... def total(x):
+        ...     return keras.ops.sum(x)
+        >>> float(total(keras.ops.ones((2, 3))))
+        6.0
     """
 
     @functools.wraps(function)
