@@ -178,6 +178,26 @@ def test_super_resolution_output_size_and_determinism(sr_trained):
     )
 
 
+def test_super_resolution_with_a_zero_residual_is_repeated_bicubic(sr_trained):
+    # With G_finest's tail at zero, G(σz, x↑) = x↑ + tanh(0) = x↑: the chain must reduce to
+    # k bicubic steps of r from the low-res image (wrong step order, size or input fails).
+    sr_model, _ = sr_trained
+    tail = sr_model.generators[-1].get_layer("g_tail_conv")
+    saved = tail.get_weights()
+    try:
+        tail.set_weights([np.zeros_like(w) for w in saved])
+        out = super_resolve(sr_model, 2, seed=3)
+    finally:
+        tail.set_weights(saved)
+    steps, step = super_resolution_steps(2)
+    expected, (height, width) = sr_model.reals[-1], sr_model.sizes[-1]
+    for j in range(1, steps + 1):  # sizes round(size · r^j) (documented; MATLAB would ceil)
+        expected = imresize(expected, (round(height * step**j), round(width * step**j)))
+    assert out.shape == expected.shape
+    np.testing.assert_allclose(out, expected, atol=1e-5)
+    assert np.abs(super_resolve(sr_model, 2, seed=3) - out).max() > 1e-3  # weights restored
+
+
 # -- animation ---------------------------------------------------------------------------------
 
 
