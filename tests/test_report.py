@@ -210,3 +210,28 @@ def test_benchmark_help_runs():
     )
     assert done.returncode == 0, done.stderr
     assert "--images" in done.stdout and "--iters" in done.stdout
+
+
+def test_super_resolution_benchmark_prints_every_step(tmp_path):
+    from singan_keras import save_image
+
+    image = tmp_path / "hr.png"
+    save_image(smooth_image(80, 88, seed=3), image)  # LR 20x22 for x4: 2 SR training scales
+    out = tmp_path / "sr.md"
+    command = [sys.executable, str(REPO / "benchmarks" / "super_resolution.py"), "--image"]
+    done = subprocess.run(
+        [*command, str(image), "--preset", "quick", "--iters", "1", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = [line for line in out.read_text().splitlines() if line.startswith("| ")]
+    assert [row.split(" | ")[1] for row in rows[1:]] == [  # k = 6 steps of 2^(1/3) for x4
+        f"{round(20 * 4 ** (j / 6))}x{round(22 * 4 ** (j / 6))}" for j in range(1, 7)
+    ]
+    assert rows[-1].split(" | ")[1] == "80x88"  # the last step is exactly the ground truth's size
+    bicubic = [float(row.split(" | ")[3]) for row in rows[1:]]
+    assert all(0 < value < 1 for value in bicubic)
+    bad = subprocess.run([*command, str(image), "--factor", "1"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "--factor must be > 1" in bad.stderr
