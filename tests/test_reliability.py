@@ -451,10 +451,16 @@ def interrupted_run(run_image, tmp_path_factory):
         stages["rss"].append(_trimmed_rss())
         return finished
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(recorder, "on_train_begin", begin)
-        patch.setattr(training, "_train_scale", measured_train_scale)
-        stages["ctrl_c"] = _run_main(argv)
+    # A shell starts background jobs with SIGINT ignored, and Python keeps that; Ctrl-C in a
+    # terminal reaches Python's default handler, so install it for the duration.
+    previous_handler = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(recorder, "on_train_begin", begin)
+            patch.setattr(training, "_train_scale", measured_train_scale)
+            stages["ctrl_c"] = _run_main(argv)
+    finally:
+        signal.signal(signal.SIGINT, previous_handler)
     stages["after_ctrl_c"] = json.loads((run_dir / "manifest.json").read_text())
 
     # 2. SIGKILL at a random moment of the scale the subprocess trains.
