@@ -56,7 +56,7 @@ def _conv_class(differentiated_twice: bool) -> type[keras.layers.Conv2D]:
 
 
 def _conv(
-    filters: int, in_channels: int, name: str, seeds, differentiated_twice: bool = False
+    filters: int, in_channels: int, name: str, differentiated_twice: bool = False
 ) -> keras.layers.Conv2D:
     bound = 1.0 / math.sqrt(in_channels * KERNEL_SIZE * KERNEL_SIZE)
     return _conv_class(differentiated_twice)(
@@ -64,8 +64,8 @@ def _conv(
         KERNEL_SIZE,
         padding="valid",
         data_format=data_format(),
-        kernel_initializer=keras.initializers.RandomNormal(0.0, 0.02, seed=seeds),
-        bias_initializer=keras.initializers.RandomUniform(-bound, bound, seed=seeds),
+        kernel_initializer=keras.initializers.RandomNormal(0.0, 0.02),
+        bias_initializer=keras.initializers.RandomUniform(-bound, bound),
         name=name,
     )
 
@@ -91,25 +91,17 @@ def _model_class() -> type[keras.Model]:
     return keras.Model
 
 
-def _seed_generator(seed: int | None) -> keras.random.SeedGenerator | None:
-    # One generator per network, shared by all its initialisers: each draw advances it, so
-    # layers of equal shape get different weights, and the same seed gives the same network
-    # without touching global random state (`keras.utils.set_random_seed` would import
-    # TensorFlow whenever it is installed, whatever the backend).
-    return None if seed is None else keras.random.SeedGenerator(seed)
-
-
-def _body(x, channels: int, prefix: str, seeds, differentiated_twice: bool = False):
+def _body(x, channels: int, prefix: str, differentiated_twice: bool = False):
     """The 4 [Conv 3x3 -> BatchNorm -> LeakyReLU(0.2)] blocks shared by G and D."""
     in_channels = 3
     for i in range(NUM_LAYERS - 1):
         block = "head" if i == 0 else f"block{i}"
-        x = _conv(channels, in_channels, f"{prefix}_{block}_conv", seeds, differentiated_twice)(x)
+        x = _conv(channels, in_channels, f"{prefix}_{block}_conv", differentiated_twice)(x)
         x = _batch_norm_class()(
             axis=channel_axis(),
             momentum=0.9,
             epsilon=1e-5,
-            gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02, seed=seeds),
+            gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02),
             name=f"{prefix}_{block}_bn",
         )(x)
         x = keras.layers.LeakyReLU(negative_slope=0.2, name=f"{prefix}_{block}_lrelu")(x)
@@ -122,14 +114,12 @@ def _image_input(name: str) -> keras.KerasTensor:
     return keras.Input(shape=shape, name=name)
 
 
-def build_generator(channels: int, name: str = "generator", seed: int | None = None) -> keras.Model:
+def build_generator(channels: int, name: str = "generator") -> keras.Model:
     """Builds G_n: ``[scaled_noise, previous] -> previous + ψ(pad(scaled_noise + previous))``.
 
     Args:
         channels: width of every hidden layer (see `channels_at_scale`).
         name: model name.
-        seed: seed of the weight initialisation (the same seed gives the same weights on a
-            backend); None draws it from Keras' global seed.
 
     Returns:
         A functional `keras.Model` with two inputs of the same shape (``scaled_noise`` =
@@ -146,21 +136,15 @@ def build_generator(channels: int, name: str = "generator", seed: int | None = N
     previous = _image_input("previous")
     x = keras.layers.Add(name="noisy_input")([scaled_noise, previous])
     x = keras.layers.ZeroPadding2D(PADDING, data_format=data_format(), name="input_padding")(x)
-    seeds = _seed_generator(seed)
-    x = _body(x, channels, "g", seeds)
-    x = _conv(3, channels, "g_tail_conv", seeds)(x)
+    x = _body(x, channels, "g")
+    x = _conv(3, channels, "g_tail_conv")(x)
     residual = keras.layers.Activation("tanh", name="g_tail_tanh")(x)
     output = keras.layers.Add(name="residual")([previous, residual])
     return _model_class()([scaled_noise, previous], output, name=name)
 
 
-def build_critic(channels: int, name: str = "critic", seed: int | None = None) -> keras.Model:
+def build_critic(channels: int, name: str = "critic") -> keras.Model:
     """Builds D_n: an image -> a 1-channel patch score map, 10 pixels smaller per axis.
-
-    Args:
-        channels: width of every hidden layer (see `channels_at_scale`).
-        name: model name.
-        seed: seed of the weight initialisation, as for `build_generator`.
 
     Example:
         >>> import numpy as np
@@ -169,7 +153,6 @@ def build_critic(channels: int, name: str = "critic", seed: int | None = None) -
         29185
     """
     image = _image_input("image")
-    seeds = _seed_generator(seed)
-    x = _body(image, channels, "d", seeds, differentiated_twice=True)
-    score = _conv(1, channels, "d_tail_conv", seeds, differentiated_twice=True)(x)
+    x = _body(image, channels, "d", differentiated_twice=True)
+    score = _conv(1, channels, "d_tail_conv", differentiated_twice=True)(x)
     return _model_class()(image, score, name=name)

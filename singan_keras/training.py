@@ -278,12 +278,12 @@ def _check_free_space(run_dir: Path, k: int, config: TrainConfig) -> None:
 def _train_scale(model, k, previous_critic, config, callbacks, verbose, log):
     sizes = list(model.schedule.sizes)
     num_scales = len(sizes)
-    seed = config.seed * 1009 + k  # each scale's own seed: a resumed run trains the same
+    keras.utils.set_random_seed(config.seed * 1009 + k)
     channels = channels_at_scale(
         k, config.base_channels, config.max_channels, config.channels_double_every
     )
-    generator = build_generator(channels, name=f"generator_{k:02d}", seed=2 * seed)
-    critic = build_critic(channels, name=f"critic_{k:02d}", seed=2 * seed + 1)
+    generator = build_generator(channels, name=f"generator_{k:02d}")
+    critic = build_critic(channels, name=f"critic_{k:02d}")
     if k > 0 and previous_critic is not None and channels == model.channels[k - 1]:
         generator.set_weights(model.generators[k - 1].get_weights())
         critic.set_weights(previous_critic.get_weights())
@@ -309,7 +309,7 @@ def _train_scale(model, k, previous_critic, config, callbacks, verbose, log):
         noise_amplitude=noise_amplitude,
         z_star=model.z_star if k == 0 else None,
         config=config,
-        seed=seed,
+        seed=config.seed * 1009 + k,
         name=f"scale_{k:02d}_trainer",
     )
     trainer.compile_for_training()

@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import keras
 import numpy as np
 import pytest
 from conftest import smooth_image, tiny_config
@@ -244,26 +243,3 @@ def test_train_accepts_a_bundled_image_name_and_rejects_bad_arrays():
         SinGAN.train(np.zeros((10, 10), np.float32), tiny_config(), verbose=0)
     with pytest.raises(FileNotFoundError):
         SinGAN.train("no-such-image.png", tiny_config(), verbose=0)
-
-
-@pytest.mark.skipif(keras.backend.backend() == "tensorflow", reason="TensorFlow is the backend")
-def test_training_and_sampling_do_not_import_tensorflow(tmp_path):
-    # Importing TensorFlow costs seconds and hundreds of MB; a torch or JAX user who also has
-    # it installed must not pay for it (keras.utils.set_random_seed would import it).
-    script = (
-        "import sys\n"
-        "from conftest import smooth_image, tiny_config\n"
-        "from singan_keras import SinGAN\n"
-        "model = SinGAN.train(smooth_image(), tiny_config(iterations=1), verbose=0)\n"
-        "model.sample(1, seed=0)\n"
-        "print('tensorflow' in sys.modules)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=Path(__file__).parent,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip().splitlines()[-1] == "False"
