@@ -160,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     rows, previous_truth = [], low_res
     for j in range(1, steps + 1):
         size = sizes[j]
-        truth = high_res if j == steps else imresize(high_res, size)
+        # HR itself at its own size (integer factors), else HR resized to the step's size.
+        truth = high_res if size == high_res.shape[:2] else imresize(high_res, size)
         chain = super_resolve(model, step**j, seed=args.seed)
         singan_step, bicubic_step = one_step(previous_truth, size)
         rows.append([
@@ -169,9 +170,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{_rmse(bicubic_step, truth):.4f}",
         ])  # fmt: skip
         previous_truth = truth
-    final, bicubic = np.clip(chain, -1, 1), np.clip(imresize(low_res, high_res.shape[:2]), -1, 1)
+    final, bicubic = np.clip(chain, -1, 1), np.clip(imresize(low_res, sizes[-1]), -1, 1)
     swd = {
-        name: sliced_wasserstein_distance(high_res, image, num_levels=3, seed=args.seed).mean
+        name: sliced_wasserstein_distance(truth, image, num_levels=3, seed=args.seed).mean
         for name, image in (("SinGAN", final), ("bicubic", bicubic))
     }
 

@@ -216,7 +216,7 @@ def test_super_resolution_benchmark_prints_every_step(tmp_path):
     from singan_keras import save_image
 
     image = tmp_path / "hr.png"
-    save_image(smooth_image(80, 88, seed=3), image)  # LR 20x22 for x4: 2 SR training scales
+    save_image(smooth_image(81, 90, seed=3), image)  # x4: cropped to 80x88, LR 20x22
     out = tmp_path / "sr.md"
     command = [sys.executable, str(REPO / "benchmarks" / "super_resolution.py"), "--image"]
     done = subprocess.run(
@@ -233,5 +233,15 @@ def test_super_resolution_benchmark_prints_every_step(tmp_path):
     assert rows[-1].split(" | ")[1] == "80x88"  # the last step is exactly the ground truth's size
     bicubic = [float(row.split(" | ")[3]) for row in rows[1:]]
     assert all(0 < value < 1 for value in bicubic)
+    odd = tmp_path / "odd.md"  # x2.5 of 81x90: LR 32x36, SR 80x90 (HR resized to it)
+    done = subprocess.run(
+        [*command, str(image), "--factor", "2.5", "--preset", "quick", "--iters", "1"]
+        + ["--out", str(odd)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert odd.read_text().splitlines()[-1].split(" | ")[1] == "80x90"
     bad = subprocess.run([*command, str(image), "--factor", "1"], capture_output=True, text=True)
     assert bad.returncode == 2 and "--factor must be > 1" in bad.stderr
