@@ -128,9 +128,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from singan_keras import data, load_image
     from singan_keras.applications import super_resolve
+    from singan_keras.applications.injection import apply_generator
     from singan_keras.applications.super_resolution import super_resolution_steps
     from singan_keras.imresize import imresize
-    from singan_keras.layout import to_internal, to_numpy_nhwc
     from singan_keras.metrics import sliced_wasserstein_distance
 
     factor = args.factor
@@ -153,9 +153,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def one_step(previous, size):  # G_finest on `previous` upsampled to `size`, zero noise
         upsampled = imresize(previous, size)[None]
-        out = generator([to_internal(np.zeros_like(upsampled)), to_internal(upsampled)],
-                        training=False)  # fmt: skip
-        return to_numpy_nhwc(out)[0], upsampled[0]
+        return apply_generator(generator, 0.0, np.zeros_like(upsampled), upsampled)[0], upsampled[0]
 
     rows, previous_truth = [], low_res
     for j in range(1, steps + 1):
