@@ -12,7 +12,7 @@ on a (1, H, W, C) input, batch 1:
 Implementations, each in its own subprocess: PyTorch (``F.conv2d``, the baseline), the
 same with both tensors in PyTorch's ``channels_last`` memory format, TensorFlow
 (``tf.nn.conv2d`` under nested ``GradientTape``s in a ``tf.function``), JAX with
-``lax.conv_general_dilated``, and JAX with `singan_keras.jax_kernels.Conv2D` (im2col + one
+``lax.conv_general_dilated``, and JAX with `singan_keras.backends.jax.im2col.Conv2D` (im2col + one
 matrix product: what the critic uses on JAX-on-CPU).
 
     python benchmarks/conv.py
@@ -104,7 +104,7 @@ for height, width, channels in cells:
                 x, k, (1, 1), "VALID", dimension_numbers=("NHWC", "HWIO", "NHWC"))
         else:
             import keras
-            from singan_keras.jax_kernels import Conv2D
+            from singan_keras.backends.jax.im2col import Conv2D
             layer = Conv2D(channels, 3, use_bias=False)
             layer.build(x_np.shape)
             conv = lambda x, k: layer.stateless_call([k], [], x)[0]

@@ -1,11 +1,10 @@
-"""The one place that decides the tensor layout used inside the networks, per backend.
+"""Conversions between the public numpy layout and the networks' internal layout.
 
 The public API always speaks numpy ``(N, H, W, 3)`` / ``(H, W, 3)`` arrays (channels last).
-Inside the networks we use ``channels_last`` on TensorFlow and JAX (their fast CPU path) and
-``channels_first`` on PyTorch: on torch 2.13 (CPU) the double backward of the gradient
-penalty through a 1-output-channel convolution in channels-last memory format fails
-(``slow_conv2d: grad_weight must be contiguous``). Conv kernels are stored ``(kh, kw, in,
-out)`` in both layouts, so weights move between backends unchanged.
+Inside the networks each backend uses its `singan_keras.backends.DATA_FORMAT`:
+``channels_last`` on TensorFlow and JAX, ``channels_first`` on PyTorch (a torch bug in the
+penalty's double backward, see `singan_keras.backends`). Conv kernels are stored
+``(kh, kw, in, out)`` in both layouts, so weights move between backends unchanged.
 """
 
 from __future__ import annotations
@@ -13,12 +12,14 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from singan_keras.backends import DATA_FORMAT
+
 __all__ = ["data_format", "channel_axis", "to_internal", "to_numpy_nhwc"]
 
 
 def data_format() -> str:
-    """``"channels_first"`` on the torch backend, ``"channels_last"`` otherwise."""
-    return "channels_first" if keras.backend.backend() == "torch" else "channels_last"
+    """The networks' internal layout: ``"channels_first"`` or ``"channels_last"``."""
+    return DATA_FORMAT
 
 
 def channel_axis() -> int:

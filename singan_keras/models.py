@@ -20,9 +20,12 @@ conv biases U(±1/sqrt(fan_in)) (torch's default).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import keras
+import numpy as np
 
+from singan_keras.backends import NETWORK_CLASSES
 from singan_keras.layout import channel_axis, data_format
 
 __all__ = ["channels_at_scale", "build_generator", "build_critic", "NUM_LAYERS", "PADDING"]
@@ -43,65 +46,54 @@ def channels_at_scale(scale: int, base: int = 32, maximum: int = 128, double_eve
     return min(base * 2 ** (scale // double_every), maximum)
 
 
-def _conv_class(differentiated_twice: bool) -> type[keras.layers.Conv2D]:
-    # The gradient penalty differentiates the critic twice, and XLA:CPU runs those
-    # second-order convolutions very slowly; on JAX-on-CPU the critic computes its
-    # convolutions as matrix products instead (`singan_keras.jax_kernels`).
-    if differentiated_twice and keras.backend.backend() == "jax":
-        from singan_keras import jax_kernels
+def _initializer_seeds(seed: int | None) -> Iterator[int | None]:
+    """One seed per initialiser of a network, all derived from `seed`.
 
-        if jax_kernels.use_im2col_critic():
-            return jax_kernels.Conv2D
-    return keras.layers.Conv2D
+    Each initialiser gets its own integer seed (one seed shared by all would give every layer
+    of a shape the same weights). Explicit seeds keep training repeatable without
+    `keras.utils.set_random_seed`, which resets the user's global RNGs (and imports
+    TensorFlow whenever it is installed). None: Keras' default, a fresh random seed each.
+    """
+    if seed is None:
+        while True:
+            yield None
+    yield from (int(s) for s in np.random.SeedSequence(seed).generate_state(32))
 
 
 def _conv(
-    filters: int, in_channels: int, name: str, differentiated_twice: bool = False
+    filters: int,
+    in_channels: int,
+    name: str,
+    seeds: Iterator[int | None],
+    differentiated_twice: bool = False,
 ) -> keras.layers.Conv2D:
     bound = 1.0 / math.sqrt(in_channels * KERNEL_SIZE * KERNEL_SIZE)
-    return _conv_class(differentiated_twice)(
+    # The critic's convolutions are differentiated twice by the gradient penalty; a backend
+    # may compute those differently (`singan_keras.backends`, fast path 4).
+    conv_class = NETWORK_CLASSES.critic_conv if differentiated_twice else NETWORK_CLASSES.conv
+    return conv_class(
         filters,
         KERNEL_SIZE,
         padding="valid",
         data_format=data_format(),
-        kernel_initializer=keras.initializers.RandomNormal(0.0, 0.02),
-        bias_initializer=keras.initializers.RandomUniform(-bound, bound),
+        kernel_initializer=keras.initializers.RandomNormal(0.0, 0.02, seed=next(seeds)),
+        bias_initializer=keras.initializers.RandomUniform(-bound, bound, seed=next(seeds)),
         name=name,
     )
 
 
-def _batch_norm_class() -> type[keras.layers.BatchNormalization]:
-    # Eager PyTorch runs Keras' composed BatchNorm as many small kernels; on torch we use
-    # the same layer computed by torch's fused kernel (`singan_keras.torch_kernels`).
-    if keras.backend.backend() == "torch":
-        from singan_keras import torch_kernels
-
-        return torch_kernels.BatchNormalization
-    return keras.layers.BatchNormalization
-
-
-def _model_class() -> type[keras.Model]:
-    # Eager torch pays Keras' per-layer call bookkeeping on every network call; the model
-    # class of `singan_keras.torch_kernels` skips it (the graph compilers of the other
-    # backends trace it away).
-    if keras.backend.backend() == "torch":
-        from singan_keras import torch_kernels
-
-        return torch_kernels.Functional
-    return keras.Model
-
-
-def _body(x, channels: int, prefix: str, differentiated_twice: bool = False):
+def _body(x, channels: int, prefix: str, seeds, differentiated_twice: bool = False):
     """The 4 [Conv 3x3 -> BatchNorm -> LeakyReLU(0.2)] blocks shared by G and D."""
     in_channels = 3
     for i in range(NUM_LAYERS - 1):
         block = "head" if i == 0 else f"block{i}"
-        x = _conv(channels, in_channels, f"{prefix}_{block}_conv", differentiated_twice)(x)
-        x = _batch_norm_class()(
+        name = f"{prefix}_{block}_conv"
+        x = _conv(channels, in_channels, name, seeds, differentiated_twice)(x)
+        x = NETWORK_CLASSES.batch_norm(
             axis=channel_axis(),
             momentum=0.9,
             epsilon=1e-5,
-            gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02),
+            gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02, seed=next(seeds)),
             name=f"{prefix}_{block}_bn",
         )(x)
         x = keras.layers.LeakyReLU(negative_slope=0.2, name=f"{prefix}_{block}_lrelu")(x)
@@ -114,12 +106,14 @@ def _image_input(name: str) -> keras.KerasTensor:
     return keras.Input(shape=shape, name=name)
 
 
-def build_generator(channels: int, name: str = "generator") -> keras.Model:
+def build_generator(channels: int, name: str = "generator", seed: int | None = None) -> keras.Model:
     """Builds G_n: ``[scaled_noise, previous] -> previous + ψ(pad(scaled_noise + previous))``.
 
     Args:
         channels: width of every hidden layer (see `channels_at_scale`).
         name: model name.
+        seed: seed of the initial weights (the same seed gives the same weights); None draws
+            fresh ones.
 
     Returns:
         A functional `keras.Model` with two inputs of the same shape (``scaled_noise`` =
@@ -136,15 +130,18 @@ def build_generator(channels: int, name: str = "generator") -> keras.Model:
     previous = _image_input("previous")
     x = keras.layers.Add(name="noisy_input")([scaled_noise, previous])
     x = keras.layers.ZeroPadding2D(PADDING, data_format=data_format(), name="input_padding")(x)
-    x = _body(x, channels, "g")
-    x = _conv(3, channels, "g_tail_conv")(x)
+    seeds = _initializer_seeds(seed)
+    x = _body(x, channels, "g", seeds)
+    x = _conv(3, channels, "g_tail_conv", seeds)(x)
     residual = keras.layers.Activation("tanh", name="g_tail_tanh")(x)
     output = keras.layers.Add(name="residual")([previous, residual])
-    return _model_class()([scaled_noise, previous], output, name=name)
+    return NETWORK_CLASSES.model([scaled_noise, previous], output, name=name)
 
 
-def build_critic(channels: int, name: str = "critic") -> keras.Model:
+def build_critic(channels: int, name: str = "critic", seed: int | None = None) -> keras.Model:
     """Builds D_n: an image -> a 1-channel patch score map, 10 pixels smaller per axis.
+
+    Args are those of `build_generator`.
 
     Example:
         >>> import numpy as np
@@ -153,6 +150,7 @@ def build_critic(channels: int, name: str = "critic") -> keras.Model:
         29185
     """
     image = _image_input("image")
-    x = _body(image, channels, "d", differentiated_twice=True)
-    score = _conv(1, channels, "d_tail_conv", differentiated_twice=True)(x)
-    return _model_class()(image, score, name=name)
+    seeds = _initializer_seeds(seed)
+    x = _body(image, channels, "d", seeds, differentiated_twice=True)
+    score = _conv(1, channels, "d_tail_conv", seeds, differentiated_twice=True)(x)
+    return NETWORK_CLASSES.model(image, score, name=name)

@@ -14,10 +14,12 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from singan_keras.backends import OptimizerMixin
+
 __all__ = ["TorchStyleAdam", "CriticGeneratorOptimizers", "make_adam"]
 
 
-class TorchStyleAdam(keras.optimizers.Adam):
+class TorchStyleAdam(OptimizerMixin, keras.optimizers.Adam):
     """Adam whose ε is applied after bias correction (PyTorch's formulation).
 
     Example:
@@ -32,28 +34,13 @@ class TorchStyleAdam(keras.optimizers.Adam):
         step = ops.cast(self.iterations + 1, variable.dtype)
         bias_1 = 1 - ops.power(ops.cast(self.beta_1, variable.dtype), step)
         bias_2 = 1 - ops.power(ops.cast(self.beta_2, variable.dtype), step)
+        # Keras keeps Adam's moment estimates in private lists (`singan_keras.backends`).
         m = self._momentums[self._get_variable_index(variable)]
         v = self._velocities[self._get_variable_index(variable)]
         self.assign_add(m, ops.multiply(ops.subtract(gradient, m), 1 - self.beta_1))
         self.assign_add(v, ops.multiply(ops.subtract(ops.square(gradient), v), 1 - self.beta_2))
         denominator = ops.add(ops.sqrt(ops.divide(v, bias_2)), self.epsilon)
         self.assign_sub(variable, ops.divide(ops.multiply(m, lr / bias_1), denominator))
-
-    def _backend_update_step(self, grads, trainable_variables, learning_rate):
-        # On torch, one foreach update for all variables (`torch_kernels`); the graph
-        # compilers of TensorFlow and JAX fuse the per-variable `update_step` themselves.
-        if keras.backend.backend() == "torch":
-            from singan_keras.torch_kernels import torch_style_adam_update
-
-            return torch_style_adam_update(self, grads, trainable_variables, learning_rate)
-        return super()._backend_update_step(grads, trainable_variables, learning_rate)
-
-    def _all_reduce_sum_gradients(self, grads_and_vars):
-        # Called by the TensorFlow backend only. Keras sums gradients across replicas there
-        # with a `tf.custom_gradient`, which registers a gradient function per trace in TF's
-        # global registry and so keeps every scale's traced train step alive (~25 MiB per
-        # scale). A SinGAN scale trains on one device with batch 1: nothing to sum.
-        return list(grads_and_vars)
 
 
 def make_adam(

@@ -17,13 +17,13 @@ paper's description) uses the training image downsampled to scale s - 1 instead.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from collections.abc import Sequence
 
 import keras
 import numpy as np
 
+from singan_keras.backends import no_gradients
 from singan_keras.imresize import resize_images
 from singan_keras.layout import data_format, to_internal, to_numpy_nhwc
 
@@ -31,7 +31,7 @@ __all__ = ["generate", "reconstruct", "scaled_sizes", "draw_noise", "without_gra
 
 
 def without_gradients(function):
-    """Runs `function` with PyTorch's autograd off on the torch backend (a no-op elsewhere).
+    """Runs `function` with the backend's gradient recording off (`backends.no_gradients`).
 
     Eager torch records every network call whose weights are trainable, and each scale's input
     is the previous scale's output, so sampling a pyramid would keep every scale's activations
@@ -49,12 +49,7 @@ def without_gradients(function):
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        context = contextlib.nullcontext()
-        if keras.backend.backend() == "torch":
-            import torch
-
-            context = torch.no_grad()
-        with context:
+        with no_gradients():
             return function(*args, **kwargs)
 
     return wrapper

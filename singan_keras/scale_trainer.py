@@ -17,7 +17,7 @@ work as usual:
 
 Everything here is backend-agnostic (`keras.ops`). The three things Keras has no common API
 for — taking gradients, the inner gradient of the penalty and the JAX state plumbing — come
-from the backend mixin in `singan_keras.train_steps`, chosen once at import.
+from the backend's `TrainStep` mixin in `singan_keras.backends`, chosen once at import.
 """
 
 from __future__ import annotations
@@ -28,16 +28,16 @@ import keras
 import numpy as np
 from keras import ops
 
+from singan_keras.backends import TrainStep
 from singan_keras.config import TrainConfig
 from singan_keras.imresize import resize_images
 from singan_keras.layout import channel_axis, data_format, to_internal
 from singan_keras.optimizers import CriticGeneratorOptimizers, make_adam
-from singan_keras.train_steps import BackendTrainStep
 
 __all__ = ["ScaleTrainer"]
 
 
-class ScaleTrainer(BackendTrainStep, keras.Model):
+class ScaleTrainer(TrainStep, keras.Model):
     """Trains G_n and D_n of one scale against the frozen coarser scales.
 
     Args:

@@ -1,16 +1,23 @@
-"""TorchStyleAdam against PyTorch's Adam; the backend fast paths (`torch_kernels`,
-`jax_kernels`) against the Keras layers they replace."""
+"""TorchStyleAdam against PyTorch's Adam; the backend fast paths (`singan_keras.backends`)
+against the Keras layers and update they replace, and the switch that turns them off."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
 
+from singan_keras.backends import FAST_PATHS
 from singan_keras.layout import channel_axis, data_format
 from singan_keras.models import build_critic, build_generator
-from singan_keras.optimizers import TorchStyleAdam
+from singan_keras.optimizers import TorchStyleAdam, make_adam
 
 TORCH = keras.backend.backend() == "torch"
 JAX = keras.backend.backend() == "jax"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _adam_reference(params, grads_per_step, lr, beta_1, beta_2, epsilon):
@@ -89,8 +96,9 @@ def test_models_use_a_batch_norm_equal_to_keras_in_training_and_inference():
     layer.set_weights([rng.normal(1, 0.3, 5), rng.normal(0, 0.3, 5),
                        rng.normal(0, 0.3, 5), rng.uniform(0.5, 2, 5)])  # fmt: skip
     twin = _keras_batch_norm(layer)
-    fused = type(layer).__module__ == "singan_keras.torch_kernels"
-    assert fused == TORCH and type(layer).__name__ == "BatchNormalization"  # same h5 keys
+    fused = type(layer).__module__ == "singan_keras.backends.torch.fused"
+    assert fused == (TORCH and FAST_PATHS)
+    assert type(layer).__name__ == "BatchNormalization"  # same h5 keys
     shape = (1, 5, 9, 9) if data_format() == "channels_first" else (1, 9, 9, 5)
     x = (3 * rng.normal(size=shape) + 1).astype(np.float32)
     for training in (True, False):
@@ -126,8 +134,8 @@ def test_critic_convolutions_equal_keras_conv2d_to_the_second_derivative():
     critic = build_critic(6)
     convs = [la for la in critic.layers if isinstance(la, keras.layers.Conv2D)]
     assert len(convs) == 5 and all(type(la).__name__ == "Conv2D" for la in convs)  # h5 keys
-    im2col = [type(la).__module__ == "singan_keras.jax_kernels" for la in convs]
-    assert all(im2col) == (JAX and __import__("jax").default_backend() == "cpu")
+    im2col = [type(la).__module__ == "singan_keras.backends.jax.im2col" for la in convs]
+    assert all(im2col) == (JAX and FAST_PATHS and __import__("jax").default_backend() == "cpu")
     layer = convs[1]  # 6 -> 6 channels
     twin = keras.layers.Conv2D.from_config(layer.get_config())
     shape = (1, 6, 13, 17) if data_format() == "channels_first" else (1, 13, 17, 6)
@@ -161,17 +169,17 @@ def test_critic_convolutions_equal_keras_conv2d_to_the_second_derivative():
     np.testing.assert_allclose(np.asarray(mine), np.asarray(theirs), rtol=1e-3, atol=1e-3)
 
 
-@pytest.mark.skipif(not TORCH, reason="the direct-call model class is torch-only")
+@pytest.mark.skipif(not (TORCH and FAST_PATHS), reason="the direct-call model is a torch fast path")
 @pytest.mark.parametrize("training", [True, False])
 def test_torch_models_called_directly_equal_keras_call(training):
-    """torch_kernels.Functional: outputs, BatchNorm statistics and gradients equal Keras'."""
+    """The direct-call model: outputs, BatchNorm statistics and gradients equal Keras'."""
     import torch
     from keras.src.models.functional import Functional as KerasFunctional
 
-    from singan_keras import torch_kernels
+    from singan_keras.backends.torch import fused
 
     generator, twin = build_generator(8), build_generator(8)
-    assert type(generator) is torch_kernels.Functional
+    assert type(generator) is fused.Functional
     rng = np.random.default_rng(5)
     twin.set_weights([rng.normal(size=w.shape).astype(np.float32) for w in twin.get_weights()])
     generator.set_weights(twin.get_weights())
@@ -198,3 +206,66 @@ def test_torch_models_called_directly_equal_keras_call(training):
     # Numpy inputs and a call without `training` go through Keras' own __call__.
     out = generator([noise.numpy(), previous.numpy()])
     assert out.shape == (2, 3, 19, 23)
+
+
+@pytest.mark.skipif(not TORCH, reason="the foreach Adam update is a torch fast path")
+def test_foreach_adam_update_equals_torch_optim_adam_through_the_decay():
+    """The train step's foreach update: parameters, moments, the step count and the learning
+    rate drop (2 updates per iteration, decay after 3 iterations) against torch.optim.Adam
+    with the same MultiStep schedule."""
+    import torch
+
+    from singan_keras.backends.torch.fused import foreach_adam_update
+
+    rng = np.random.default_rng(4)
+    initial = [rng.normal(size=s).astype(np.float32) for s in [(3, 3, 4, 5), (5,)]]
+    variables = [keras.Variable(p) for p in initial]
+    optimizer = make_adam(5e-3, 0.5, 0.999, 1e-8, updates_per_iteration=2,
+                          decay_after_iterations=3, decay_factor=0.1, name="adam")  # fmt: skip
+    optimizer.build(variables)
+    params = [torch.nn.Parameter(torch.tensor(p)) for p in initial]
+    reference = torch.optim.Adam(params, lr=5e-3, betas=(0.5, 0.999), eps=1e-8, foreach=False)
+    schedule = torch.optim.lr_scheduler.MultiStepLR(reference, milestones=[6], gamma=0.1)
+    for _ in range(10):
+        grads = [rng.normal(size=p.shape).astype(np.float32) for p in initial]
+        with torch.no_grad():
+            foreach_adam_update(optimizer, [torch.tensor(g) for g in grads], variables)
+        for param, grad in zip(params, grads, strict=True):
+            param.grad = torch.tensor(grad)
+        reference.step()
+        schedule.step()
+    assert int(optimizer.iterations.numpy()) == 10
+    for variable, param in zip(variables, params, strict=True):
+        np.testing.assert_allclose(variable.numpy(), param.detach().numpy(), rtol=1e-5, atol=1e-7)
+        state = reference.state[param]
+        index = optimizer._get_variable_index(variable)
+        np.testing.assert_allclose(
+            optimizer._momentums[index].numpy(), state["exp_avg"].numpy(), rtol=1e-5, atol=1e-8
+        )
+        np.testing.assert_allclose(
+            optimizer._velocities[index].numpy(), state["exp_avg_sq"].numpy(), rtol=1e-5
+        )
+
+
+def test_the_switch_turns_every_fast_path_off():
+    """SINGAN_KERAS_FAST_PATHS=0: Keras' own layer and model classes, Keras' Adam update."""
+    code = (
+        "from singan_keras import backends\n"
+        "from singan_keras.backends import common\n"
+        "from singan_keras.models import build_critic, build_generator\n"
+        "assert not backends.FAST_PATHS\n"
+        "assert backends.NETWORK_CLASSES == common.PLAIN_NETWORK_CLASSES\n"
+        "for net in (build_generator(4), build_critic(4)):\n"
+        "    for layer in [net, *net.layers]:\n"
+        "        assert type(layer).__module__.startswith('keras.'), type(layer)\n"
+        "if backends.BACKEND == 'torch':\n"
+        "    from singan_keras.backends.torch import train_step\n"
+        "    assert train_step._adam_update is common.plain_adam_update\n"
+        "print('plain')\n"
+    )
+    env = {**os.environ, "SINGAN_KERAS_FAST_PATHS": "0", "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "plain"

@@ -16,8 +16,8 @@
 # what they can see (the receptive field), and walks through **one training iteration**
 # of the coarsest scale term by term: the adversarial WGAN-GP loss, the reconstruction
 # loss (paper Eq. 4–5) and the noise amplitude that hands over to the next scale. At the
-# end we read the only backend-specific code of the package — three short files, one per
-# framework — side by side.
+# end we read the backend-specific part of the train step — three short files, one per
+# framework — side by side, and see what else lives in the backend packages.
 #
 # Index reminder (notebook 01): in the code **scale `k = 0` is the coarsest**; the paper's
 # $n = N - k$. The formulas below use the paper's $n$, with $n + 1$ the *coarser*
@@ -370,22 +370,23 @@ plt.show()
 # ## 7. The three backend files, side by side
 #
 # Everything above is backend-agnostic `keras.ops`, *except* taking gradients: Keras 3
-# has no common API for reverse-mode differentiation. So the package has three sibling
-# files with the same six methods in the same order — `train_step`, `run_outside_fit`,
-# `compute_gradients`, `apply_gradients`, `input_gradient` (the differentiable inner
-# gradient of the penalty) and `release_compiled_step` (JAX frees its compiled step once a
-# scale is trained) — and binds one of them once, at import. We read them from the
+# has no common API for reverse-mode differentiation. So each backend package
+# (`singan_keras/backends/{tensorflow,jax,torch}/`) has a `train_step.py` with the same six
+# methods in the same order — `train_step`, `run_outside_fit`, `compute_gradients`,
+# `apply_gradients`, `input_gradient` (the differentiable inner gradient of the penalty)
+# and `release_compiled_step` (drops the compiled step once a scale is trained) — and
+# `singan_keras.backends` binds one of them once, at import. We read them from the
 # installed package (not importing the other frameworks).
 
 # %%
-step_dir = Path(singan_keras.__file__).parent / "train_steps"
+backends_dir = Path(singan_keras.__file__).parent / "backends"
 columns = []
 for name in ("tensorflow", "jax", "torch"):
-    source = (step_dir / f"{name}.py").read_text()
+    source = (backends_dir / name / "train_step.py").read_text()
     escaped = source.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     columns.append(
-        f"<td style='vertical-align:top'><b>{name}.py</b> ({len(source.splitlines())} lines)"
-        f"<pre style='font-size:10px'>{escaped}</pre></td>")
+        f"<td style='vertical-align:top'><b>{name}/train_step.py</b> "
+        f"({len(source.splitlines())} lines)<pre style='font-size:10px'>{escaped}</pre></td>")
 display(HTML("<table><tr>" + "".join(columns) + "</tr></table>"))
 print(f"active backend: {keras.backend.backend()} -> "
       f"{type(trainer).__mro__[1].__module__}")
@@ -398,6 +399,25 @@ print(f"active backend: {keras.backend.backend()} -> "
 # no values, and the whole state (weights, BatchNorm statistics, both Adams, the seed)
 # travels explicitly through a `keras.StatelessScope`.
 #
+# The train steps are not the only backend-specific code. Each backend package also holds
+# its **fast paths**: the same maths as a plain Keras layer or update, in code that backend
+# runs faster (measured in `benchmarks/`). Which classes did our networks get on this
+# backend? Run the notebook with `SINGAN_KERAS_FAST_PATHS=0` and they become Keras' own.
+
+# %%
+from singan_keras import backends
+
+print("fast paths on:", backends.FAST_PATHS)
+for role, cls in vars(backends.NETWORK_CLASSES).items():
+    print(f"  {role:12s} {cls.__module__}.{cls.__name__}")
+
+# %% [markdown]
+# On torch the BatchNorm is one fused `torch.native_batch_norm` and the models call their
+# layers directly (Keras' per-call bookkeeping cost ~10 ms per network call); on JAX-on-CPU
+# the critic's convolutions are matrix products (XLA:CPU's second-order convolutions were
+# 10–40× slower); TensorFlow's graph compiler fuses Keras' layers itself. The
+# Backends page of the documentation lists each with its measured gain.
+#
 # ## Summary
 #
 # * $G_n$ is residual over the upsampled coarser image; $\psi_n$ is 5 conv layers with a
@@ -408,7 +428,8 @@ print(f"active backend: {keras.backend.backend()} -> "
 #   times the reconstruction of $x_n$ from the fixed $z^*$.
 # * One iteration = one noise map, 3 critic steps, 3 generator steps; `fit()` drives it.
 # * $\sigma_n = 0.1\cdot$RMSE of the upsampled reconstruction sets the next scale's noise.
-# * Only gradient-taking is backend-specific, in three short parallel files.
+# * Gradient-taking is written per backend, in three short parallel train steps; the
+#   backend packages also hold measured fast paths, which one switch turns off.
 #
 # ## Exercises
 #

@@ -9,28 +9,11 @@ variables' values, evaluated in a child scope; its other updates (BatchNorm stat
 state) are written back to the parent scope.
 """
 
-import os
-from pathlib import Path
-
 import jax
 import jax.numpy as jnp
 import keras
 
-
-def _enable_persistent_compile_cache() -> None:
-    """Cache compiled train steps on disk: a scale of the same size then compiles once.
-
-    Respects a cache directory the user configured (``JAX_COMPILATION_CACHE_DIR``);
-    ``SINGAN_KERAS_JAX_CACHE=0`` turns ours off.
-    """
-    if jax.config.jax_compilation_cache_dir or os.environ.get("SINGAN_KERAS_JAX_CACHE") == "0":
-        return
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "singan_keras" / "jax"
-    jax.config.update("jax_compilation_cache_dir", str(cache))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
-
-
-_enable_persistent_compile_cache()
+from singan_keras.backends.common import plain_adam_update
 
 
 class TrainStep:
@@ -79,7 +62,7 @@ class TrainStep:
 
     # -- one optimizer update ------------------------------------------------------------
     def apply_gradients(self, optimizer, grads, variables):
-        optimizer.apply(grads, variables)  # its assignments land in the current scope
+        plain_adam_update(optimizer, grads, variables)  # assignments land in the current scope
 
     # -- input gradient for the penalty (differentiable) ---------------------------------
     def input_gradient(self, fn, x):
@@ -93,10 +76,10 @@ class TrainStep:
 
     # -- after the scale's fit() ---------------------------------------------------------
     def release_compiled_step(self):
-        # JAX keeps every jitted train step in its in-process caches (~45 MiB per scale at
-        # 32 channels); the next scale never reuses them (new shapes, new variables). The
-        # persistent on-disk cache still serves a scale of the same size in a later run.
-        jax.clear_caches()
+        # Drop the jitted step: its compiled programs are cached on the jitted function
+        # object and go with it (no process-wide `jax.clear_caches()`, which would also drop
+        # every jitted function of the user's program).
+        self.train_function = None
 
 
 def _child_scope(parent, overrides):

@@ -2,6 +2,8 @@
 
 import tensorflow as tf
 
+from singan_keras.backends.common import plain_adam_update
+
 
 class TrainStep:
     # -- Keras entry point ---------------------------------------------------------------
@@ -19,7 +21,7 @@ class TrainStep:
 
     # -- one optimizer update ------------------------------------------------------------
     def apply_gradients(self, optimizer, grads, variables):
-        optimizer.apply(grads, variables)
+        plain_adam_update(optimizer, grads, variables)
 
     # -- input gradient for the penalty (differentiable) ---------------------------------
     def input_gradient(self, fn, x):
@@ -30,4 +32,5 @@ class TrainStep:
 
     # -- after the scale's fit() ---------------------------------------------------------
     def release_compiled_step(self):
-        pass  # the traced step is freed with the trainer (see TorchStyleAdam's all-reduce)
+        # The traced step is freed with the trainer (see OptimizerMixin's all-reduce note).
+        self.train_function = None

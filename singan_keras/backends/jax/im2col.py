@@ -1,4 +1,4 @@
-"""JAX-on-CPU fast path for the critic's convolutions (imported on the JAX backend only).
+"""Fast path 4 of `singan_keras.backends`: the critic's convolutions on JAX-on-CPU.
 
 The WGAN-GP penalty differentiates the critic twice: its parameter gradient goes through
 ∂D/∂x. XLA:CPU runs the first-order convolution gradients at a few times PyTorch's cost,
@@ -12,21 +12,16 @@ copies of the input (im2col). Its derivatives of every order are matrix products
 pads, which XLA:CPU runs well: the penalty's gradient for that layer drops to ~0.24 s (1.7 s at
 128 channels), at the price of a ~1.5× slower forward pass and 9 copies of each input held
 for the backward pass. So it is used for the critic only, and only when JAX runs on the CPU
-(GPU convolutions do not have this problem). `benchmarks/conv.py` measures all of this.
+(GPU convolutions do not have this problem). `benchmarks/conv.py` measures all of this;
+``SINGAN_KERAS_FAST_PATHS=0`` turns it off.
 """
 
 from __future__ import annotations
 
-import jax
-import jax.numpy as jnp
 import keras
+from keras import ops
 
-__all__ = ["Conv2D", "use_im2col_critic"]
-
-
-def use_im2col_critic() -> bool:
-    """True when the critic should use `Conv2D` (JAX on a CPU)."""
-    return jax.default_backend() == "cpu"
+__all__ = ["Conv2D"]
 
 
 @keras.saving.register_keras_serializable(package="singan_keras")
@@ -51,7 +46,7 @@ class Conv2D(keras.layers.Conv2D):
         kernel_h, kernel_w, in_channels, out_channels = kernel.shape
         out_h = inputs.shape[1] - kernel_h + 1
         out_w = inputs.shape[2] - kernel_w + 1
-        columns = jnp.concatenate(
+        columns = ops.concatenate(
             [
                 inputs[:, i : i + out_h, j : j + out_w, :]
                 for i in range(kernel_h)
@@ -59,8 +54,8 @@ class Conv2D(keras.layers.Conv2D):
             ],
             axis=-1,
         )  # (N, H', W', 9·C_in), ordered like the kernel's (kh, kw, C_in) axes
-        matrix = jnp.reshape(kernel, (kernel_h * kernel_w * in_channels, out_channels))
-        outputs = jnp.einsum("nhwc,cd->nhwd", columns, matrix)
+        matrix = ops.reshape(kernel, (kernel_h * kernel_w * in_channels, out_channels))
+        outputs = ops.einsum("nhwc,cd->nhwd", columns, matrix)
         if self.use_bias:
             outputs = outputs + self.bias
         if self.activation is not None:

@@ -1,4 +1,4 @@
-"""PyTorch-only fast paths for two hot spots of a SinGAN iteration (imported on torch only).
+"""PyTorch fast paths 5-7 of `singan_keras.backends` (imported on the torch backend only).
 
 Keras composes BatchNorm and Adam from backend-neutral ops. On the TensorFlow and JAX
 backends the graph compiler fuses those ops; eager PyTorch runs each one as its own kernel:
@@ -12,7 +12,7 @@ kernels, or without Keras' per-call bookkeeping:
   gradient penalty needs are all native). The moving statistics follow Keras' rule exactly
   (biased batch variance, ``moving = momentum·moving + (1 - momentum)·batch``), not torch's
   (which averages the *unbiased* variance), so a checkpoint means the same on every backend.
-* `torch_style_adam_update` — the update of `singan_keras.optimizers.TorchStyleAdam` for all
+* `foreach_adam_update` — the update of `singan_keras.optimizers.TorchStyleAdam` for all
   variables at once with ``torch._foreach_*`` ops, as ``torch.optim.Adam(foreach=True)``
   does, instead of ~10 small ops per variable.
 * `Functional` — the networks' model class on torch. Calling a Keras model runs
@@ -21,7 +21,8 @@ kernels, or without Keras' per-call bookkeeping:
   ~21 times: at 25-64 px that is as long as the maths. A call with tensors and an explicit
   ``training=`` flag walks Keras' own graph calling each layer's ``call`` directly.
 
-`tests/test_kernels.py` checks all three against Keras' own layer and against ``torch.optim.Adam``.
+`tests/test_kernels.py` checks all three against Keras' own layer and against ``torch.optim.Adam``;
+``SINGAN_KERAS_FAST_PATHS=0`` turns them off (`singan_keras.backends`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import keras
 import torch
 from keras.src.models.functional import Functional as KerasFunctional
 
-__all__ = ["BatchNormalization", "Functional", "torch_style_adam_update"]
+__all__ = ["BatchNormalization", "Functional", "foreach_adam_update"]
 
 
 class Functional(KerasFunctional):
@@ -101,15 +102,29 @@ class BatchNormalization(keras.layers.BatchNormalization):
         return outputs
 
 
-@torch.no_grad()
-def torch_style_adam_update(optimizer, grads, variables, learning_rate) -> None:
-    """One TorchStyleAdam step for all `variables`, with ``torch._foreach_*`` kernels.
+def foreach_adam_update(optimizer, grads, variables) -> None:
+    """One `TorchStyleAdam` update of all `variables`, with ``torch._foreach_*`` kernels.
 
-    Same update as `TorchStyleAdam.update_step` (ε after bias correction):
+    Does what ``optimizer.apply(grads, variables)`` does for the plain Adam our trainer builds
+    (no weight decay, clipping, EMA, loss scaling or gradient accumulation; an optimizer with
+    any of those goes through ``apply`` unchanged): ε after bias correction,
     ``m ← β1·m + (1-β1)·g``, ``v ← β2·v + (1-β2)·g²``,
-    ``θ ← θ - lr/(1-β1^t) · m / (sqrt(v)/sqrt(1-β2^t) + ε)``. The step-dependent scalars stay
-    tensors on the variables' device (no host sync).
+    ``θ ← θ - lr/(1-β1^t) · m / (sqrt(v)/sqrt(1-β2^t) + ε)``, then ``iterations += 1``.
+    The step-dependent scalars stay tensors on the variables' device (no host sync).
+    Call it under ``torch.no_grad()``.
     """
+    plain = (
+        optimizer.weight_decay
+        or optimizer.clipnorm
+        or optimizer.clipvalue
+        or optimizer.global_clipnorm
+        or optimizer.use_ema
+        or optimizer.loss_scale_factor
+        or optimizer.gradient_accumulation_steps
+    )
+    if plain:
+        optimizer.apply(grads, variables)
+        return
     params = [variable.value for variable in variables]
     index = optimizer._get_variable_index
     momentums = [optimizer._momentums[index(variable)].value for variable in variables]
@@ -117,10 +132,12 @@ def torch_style_adam_update(optimizer, grads, variables, learning_rate) -> None:
     grads = [grad.to(param.dtype) for grad, param in zip(grads, params, strict=True)]
 
     dtype = params[0].dtype
-    step = optimizer.iterations.value.to(dtype) + 1
+    iterations = optimizer.iterations.value
+    step = iterations.to(dtype) + 1
     bias_correction_1 = 1 - optimizer.beta_1**step
     bias_correction_2 = 1 - optimizer.beta_2**step
-    step_size = keras.ops.convert_to_tensor(learning_rate, dtype=dtype) / bias_correction_1
+    learning_rate = keras.ops.convert_to_tensor(optimizer.learning_rate, dtype=dtype)
+    step_size = learning_rate / bias_correction_1
 
     torch._foreach_lerp_(momentums, grads, 1 - optimizer.beta_1)
     torch._foreach_mul_(velocities, optimizer.beta_2)
@@ -131,3 +148,4 @@ def torch_style_adam_update(optimizer, grads, variables, learning_rate) -> None:
     updates = torch._foreach_div(momentums, denominators)
     torch._foreach_mul_(updates, step_size)
     torch._foreach_sub_(params, updates)
+    iterations.add_(1)

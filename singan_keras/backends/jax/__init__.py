@@ -1,0 +1,79 @@
+"""JAX: stateless `jax.value_and_grad` train step, an opt-in compile cache, one fast path.
+
+See `singan_keras.backends` for why each piece exists and what it gained.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import jax
+
+from singan_keras.backends.common import (
+    PLAIN_NETWORK_CLASSES,
+    NetworkClasses,
+    NoOptimizerHooks,
+    nullcontext,
+)
+from singan_keras.backends.jax.im2col import Conv2D as Im2colConv2D
+from singan_keras.backends.jax.train_step import TrainStep
+
+__all__ = [
+    "DATA_FORMAT",
+    "OptimizerMixin",
+    "TrainStep",
+    "accelerators",
+    "enable_compile_cache",
+    "network_classes",
+    "no_gradients",
+]
+
+DATA_FORMAT = "channels_last"
+no_gradients = nullcontext  # JAX differentiates only inside jax.grad
+OptimizerMixin = NoOptimizerHooks
+
+
+def network_classes(fast_paths: bool) -> NetworkClasses:
+    """The im2col critic convolution on a CPU (fast path 4), else Keras' own classes.
+
+    GPU convolutions do not have XLA:CPU's slow second derivative, so the fast path is for
+    the CPU only.
+    """
+    if not (fast_paths and jax.default_backend() == "cpu"):
+        return PLAIN_NETWORK_CLASSES
+    return NetworkClasses(
+        conv=PLAIN_NETWORK_CLASSES.conv,
+        critic_conv=Im2colConv2D,
+        batch_norm=PLAIN_NETWORK_CLASSES.batch_norm,
+        model=PLAIN_NETWORK_CLASSES.model,
+    )
+
+
+def enable_compile_cache(directory: str | Path | None = None) -> Path:
+    """Turns on JAX's persistent compilation cache (process-wide JAX configuration).
+
+    The library never calls this by itself: it changes JAX's global configuration, which
+    belongs to the program. The ``singan`` command calls it (``singan env`` says where).
+    A directory the user configured (``JAX_COMPILATION_CACHE_DIR``) is kept.
+
+    Args:
+        directory: where to cache; default ``$XDG_CACHE_HOME/singan_keras/jax`` (or
+            ``~/.cache/...``).
+
+    Returns:
+        The cache directory in use.
+    """
+    if jax.config.jax_compilation_cache_dir:
+        return Path(jax.config.jax_compilation_cache_dir)
+    if directory is None:
+        base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+        directory = base / "singan_keras" / "jax"
+    jax.config.update("jax_compilation_cache_dir", str(directory))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+    return Path(directory)
+
+
+def accelerators() -> list[str]:
+    """The non-CPU devices JAX will use (empty on a CPU-only machine)."""
+    return [str(device) for device in jax.devices() if device.platform != "cpu"]

@@ -1,0 +1,51 @@
+"""TensorFlow: `tf.GradientTape` train step and one memory workaround; no fast path.
+
+TensorFlow's graph compiler (``tf.function``) already fuses Keras' composed BatchNorm and Adam,
+so nothing here is a fast path (see `singan_keras.backends`).
+"""
+
+from __future__ import annotations
+
+from singan_keras.backends.common import (
+    PLAIN_NETWORK_CLASSES,
+    NetworkClasses,
+    no_compile_cache,
+    nullcontext,
+)
+from singan_keras.backends.tensorflow.train_step import TrainStep
+
+__all__ = [
+    "DATA_FORMAT",
+    "OptimizerMixin",
+    "TrainStep",
+    "accelerators",
+    "enable_compile_cache",
+    "network_classes",
+    "no_gradients",
+]
+
+DATA_FORMAT = "channels_last"
+no_gradients = nullcontext  # TensorFlow records gradients only inside a GradientTape
+enable_compile_cache = no_compile_cache
+
+
+class OptimizerMixin:
+    """Skips Keras' cross-replica gradient sum (backends note 3: ~25 MiB kept per scale)."""
+
+    def _all_reduce_sum_gradients(self, grads_and_vars):
+        # Keras sums gradients across replicas with a `tf.custom_gradient`, which registers a
+        # gradient function per trace in TF's global registry and so keeps every scale's
+        # traced train step alive. A SinGAN scale trains on one device with batch 1.
+        return list(grads_and_vars)
+
+
+def network_classes(fast_paths: bool) -> NetworkClasses:
+    """Keras' own classes (tf.function fuses them)."""
+    return PLAIN_NETWORK_CLASSES
+
+
+def accelerators() -> list[str]:
+    """Names of the GPUs TensorFlow will use (empty on a CPU-only machine)."""
+    import tensorflow as tf
+
+    return [device.name for device in tf.config.list_physical_devices("GPU")]

@@ -1,0 +1,53 @@
+"""PyTorch: `torch.autograd` train step, channels-first layout, three fast paths.
+
+See `singan_keras.backends` for why each piece exists and what it gained.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from singan_keras.backends.common import (
+    PLAIN_NETWORK_CLASSES,
+    NetworkClasses,
+    NoOptimizerHooks,
+    no_compile_cache,
+)
+from singan_keras.backends.torch.fused import BatchNormalization, Functional
+from singan_keras.backends.torch.train_step import TrainStep
+
+__all__ = [
+    "DATA_FORMAT",
+    "OptimizerMixin",
+    "TrainStep",
+    "accelerators",
+    "enable_compile_cache",
+    "network_classes",
+    "no_gradients",
+]
+
+# torch 2.13 (CPU) fails the penalty's double backward through a 1-output-channel
+# convolution in channels-last memory format (backends note 1).
+DATA_FORMAT = "channels_first"
+no_gradients = torch.no_grad  # eager torch records every call of a trainable network
+enable_compile_cache = no_compile_cache  # eager: nothing compiled
+OptimizerMixin = NoOptimizerHooks  # the foreach update is called by TrainStep.apply_gradients
+
+
+def network_classes(fast_paths: bool) -> NetworkClasses:
+    """Fused BatchNorm and the direct-call model class (fast paths 5 and 6), or Keras' own."""
+    if not fast_paths:
+        return PLAIN_NETWORK_CLASSES
+    return NetworkClasses(
+        conv=PLAIN_NETWORK_CLASSES.conv,
+        critic_conv=PLAIN_NETWORK_CLASSES.critic_conv,
+        batch_norm=BatchNormalization,
+        model=Functional,
+    )
+
+
+def accelerators() -> list[str]:
+    """Names of the CUDA devices torch can use (empty on a CPU-only machine)."""
+    if not torch.cuda.is_available():
+        return []
+    return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
