@@ -32,6 +32,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from singan_keras.errors import InputError
 from singan_keras.image_io import default_file_mode
 
 __all__ = ["FORMAT_VERSION", "RunDirectoryError", "read_manifest", "write_manifest"]
@@ -40,7 +41,7 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 
 
-class RunDirectoryError(ValueError):
+class RunDirectoryError(InputError):
     """A run directory is missing, incomplete, corrupt or from an incompatible version."""
 
 

@@ -18,6 +18,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from singan_keras.errors import InputError
+
 __all__ = ["TrainConfig", "PRESETS", "preset"]
 
 
@@ -102,13 +104,13 @@ class TrainConfig:
         if self.learning_rate <= 0:
             problems.append(f"learning_rate must be > 0, got {self.learning_rate}")
         if problems:
-            raise ValueError("Invalid TrainConfig: " + "; ".join(problems) + ".")
+            raise InputError("Invalid TrainConfig: " + "; ".join(problems) + ".")
 
     def replace(self, **changes: Any) -> TrainConfig:
         """Returns a copy with some fields changed (validated again)."""
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
         if unknown:
-            raise ValueError(f"Unknown TrainConfig field(s): {sorted(unknown)}.")
+            raise InputError(f"Unknown TrainConfig field(s): {sorted(unknown)}.")
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -135,5 +137,5 @@ def preset(name: str, **overrides: Any) -> TrainConfig:
         20
     """
     if name not in PRESETS:
-        raise ValueError(f"Unknown preset {name!r}; choose one of {sorted(PRESETS)}.")
+        raise InputError(f"Unknown preset {name!r}; choose one of {sorted(PRESETS)}.")
     return PRESETS[name].replace(**overrides) if overrides else PRESETS[name]

@@ -36,6 +36,8 @@ import tempfile
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from singan_keras.errors import InputError
+
 __all__ = ["ImageError", "image_size", "load_image", "save_grid", "save_image", "to_uint8"]
 
 logger = logging.getLogger("singan_keras")
@@ -43,7 +45,7 @@ logger = logging.getLogger("singan_keras")
 _UINT16_MAX = 65535.0
 
 
-class ImageError(ValueError):
+class ImageError(InputError):
     """A path exists but does not hold a readable image (a directory, not an image, corrupt)."""
 
 

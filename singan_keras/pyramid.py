@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from singan_keras.errors import InputError
 from singan_keras.imresize import imresize
 
 __all__ = ["ScaleSchedule", "scale_schedule", "build_pyramid"]
@@ -94,16 +95,16 @@ def scale_schedule(
         (9, 0.7781, (25, 34))
     """
     if not 0.0 < scale_factor < 1.0:
-        raise ValueError(f"scale_factor must be in (0, 1), got {scale_factor}.")
+        raise InputError(f"scale_factor must be in (0, 1), got {scale_factor}.")
     if min_size < 1 or max_size < min_size:
-        raise ValueError(f"Need 1 <= min_size <= max_size, got {min_size} and {max_size}.")
+        raise InputError(f"Need 1 <= min_size <= max_size, got {min_size} and {max_size}.")
     if height < 1 or width < 1:
-        raise ValueError(f"Image size must be positive, got {height}x{width}.")
+        raise InputError(f"Image size must be positive, got {height}x{width}.")
     short, long = min(height, width), max(height, width)
     resize_factor = min(max_size / long, 1.0)
     resized = (math.ceil(height * resize_factor), math.ceil(width * resize_factor))
     if min(resized) <= min_size:
-        raise ValueError(
+        raise InputError(
             f"The image is too small for min_size={min_size}: its shorter side is "
             f"{min(resized)} px after resizing to max_size={max_size} (input {height}x{width}). "
             f"Use a smaller --min-size or a larger image."
@@ -112,7 +113,7 @@ def scale_schedule(
     scales_above_max = math.ceil(math.log(min(max_size, long) / long, scale_factor))
     stop_scale = nominal_scales - scales_above_max
     if stop_scale < 1:
-        raise ValueError(
+        raise InputError(
             f"Image {height}x{width} with min_size={min_size}, max_size={max_size} gives a "
             "single scale; SinGAN needs at least two. Lower min_size or raise max_size."
         )
@@ -148,12 +149,12 @@ def build_pyramid(image: np.ndarray, schedule: ScaleSchedule) -> list[np.ndarray
         [(25, 34, 3), (30, 40, 3)]
     """
     if image.ndim != 3 or image.shape[-1] != 3:
-        raise ValueError(f"Expected an (H, W, 3) image, got shape {image.shape}.")
+        raise InputError(f"Expected an (H, W, 3) image, got shape {image.shape}.")
     shape = tuple(image.shape[:2])
     (low_h, low_w), (high_h, high_w) = schedule.resized_shape, schedule.input_shape
     reduced = low_h <= shape[0] <= high_h and low_w <= shape[1] <= high_w
     if shape != schedule.input_shape and not reduced:
-        raise ValueError(
+        raise InputError(
             f"Image size {shape} does not match the schedule's {schedule.input_shape} (nor is "
             f"it a copy reduced on load to at least {schedule.resized_shape})."
         )

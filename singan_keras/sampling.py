@@ -24,6 +24,7 @@ import keras
 import numpy as np
 
 from singan_keras.backends import no_gradients
+from singan_keras.errors import InputError
 from singan_keras.imresize import resize_images
 from singan_keras.layout import data_format, to_internal, to_numpy_nhwc
 
@@ -143,13 +144,13 @@ def generate(
     """
     num_scales = len(generators)
     if not 0 <= start_scale < num_scales:
-        raise ValueError(f"start_scale must be in [0, {num_scales - 1}], got {start_scale}.")
+        raise InputError(f"start_scale must be in [0, {num_scales - 1}], got {start_scale}.")
     if start_input not in ("reconstruction", "real"):
-        raise ValueError(f"start_input must be 'reconstruction' or 'real', got {start_input!r}.")
+        raise InputError(f"start_input must be 'reconstruction' or 'real', got {start_input!r}.")
     if num_samples < 1:
-        raise ValueError(f"num_samples must be >= 1, got {num_samples}.")
+        raise InputError(f"num_samples must be >= 1, got {num_samples}.")
     if height_scale <= 0 or width_scale <= 0:
-        raise ValueError("height_scale and width_scale must be > 0.")
+        raise InputError("height_scale and width_scale must be > 0.")
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(num_samples)]
     out_sizes = scaled_sizes(sizes, height_scale, width_scale)
 

@@ -22,6 +22,7 @@ from singan_keras.checkpoint import (
     write_manifest,
 )
 from singan_keras.config import TrainConfig, preset
+from singan_keras.errors import InputError
 from singan_keras.models import build_generator
 from singan_keras.pyramid import ScaleSchedule
 from singan_keras.sampling import generate, reconstruct
@@ -44,9 +45,9 @@ def _load_training_image(
     if isinstance(image, np.ndarray):
         array = np.asarray(image, dtype=np.float32)
         if array.ndim != 3 or array.shape[-1] != 3:
-            raise ValueError(f"Expected an (H, W, 3) image array, got shape {array.shape}.")
+            raise InputError(f"Expected an (H, W, 3) image array, got shape {array.shape}.")
         if array.min() < -1.0 - 1e-6 or array.max() > 1.0 + 1e-6:
-            raise ValueError("Image arrays must be in [-1, 1] (see singan_keras.load_image).")
+            raise InputError("Image arrays must be in [-1, 1] (see singan_keras.load_image).")
         return array, "array", array.shape[:2]
     if Path(image).is_dir():  # not "unknown image name": say what it is
         raise image_io.ImageError(f"Expected an image file but '{image}' is a directory.")
@@ -202,7 +203,7 @@ class SinGAN:
 
     def _check_trained(self) -> None:
         if not self.generators:
-            raise ValueError("This SinGAN has no trained scale yet.")
+            raise InputError("This SinGAN has no trained scale yet.")
 
     # -- generation ----------------------------------------------------------------------
 
@@ -236,7 +237,7 @@ class SinGAN:
         """
         self._check_trained()
         if not 0 <= start_scale < self.num_scales:
-            raise ValueError(
+            raise InputError(
                 f"start_scale must be between 0 and {self.num_scales - 1} (this model has "
                 f"{self.num_scales} scales), got {start_scale}."
             )

@@ -45,6 +45,7 @@ from singan_keras.checkpoint import (
     write_manifest,
 )
 from singan_keras.config import TrainConfig
+from singan_keras.errors import InputError
 from singan_keras.imresize import imresize
 from singan_keras.layout import to_numpy_nhwc
 from singan_keras.models import build_critic, build_generator, channels_at_scale
@@ -188,7 +189,7 @@ def train_pyramid(
     except ValueError as error:
         if source == "array":
             raise
-        raise ValueError(f"'{source}': {error}") from None
+        raise InputError(f"'{source}': {error}") from None
     reals = build_pyramid(image, schedule)
     sizes = list(schedule.sizes)
     num_scales = schedule.num_scales

@@ -26,11 +26,11 @@ from singan_keras.applications import (
     super_resolution_config,
     super_resolve,
 )
-from singan_keras.applications import cli as app_cli
 from singan_keras.applications.editing import blend_mask, load_mask
 from singan_keras.applications.injection import inject, injection_input
 from singan_keras.applications.paint import color_palette, quantize_colors
 from singan_keras.applications.super_resolution import super_resolution_steps
+from singan_keras.cli import applications as app_cli
 from singan_keras.imresize import imresize
 
 TINY = dict(
@@ -364,9 +364,10 @@ def test_cli_bad_input_is_one_line_and_writes_nothing(case, trained, sr_trained,
 def test_parsers_set_their_run_function_and_document_every_flag():
     parser = argparse.ArgumentParser(prog="singan")
     subparsers = parser.add_subparsers(dest="command")
+    app_cli.register(subparsers)
     for name in ("super_resolve", "paint", "edit", "harmonize", "animate"):
-        sub = getattr(app_cli, f"add_{name}_parser")(subparsers)
-        assert sub.get_default("func") is getattr(app_cli, f"run_{name}")
+        sub = subparsers.choices[name.replace("_", "-")]
+        assert sub.get_default("run") is getattr(app_cli, f"run_{name}")
         for action in sub._actions:
             assert action.help, (name, action.dest)
 

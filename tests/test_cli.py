@@ -5,7 +5,9 @@ One tiny run is trained once for the module (2 scales of 12x14 and 21x24 px, 4 c
 """
 
 import argparse
+import errno
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +17,10 @@ import pytest
 from PIL import Image
 
 from singan_keras import cli, data, save_image, scale_schedule
-from singan_keras.cli import main
+from singan_keras.checkpoint import RunDirectoryError
+from singan_keras.cli import inspection, main
+from singan_keras.errors import InputError
+from singan_keras.image_io import ImageError
 
 TINY_TRAIN_FLAGS = [
     "--max-size", "24", "--min-size", "12", "--scale-factor", "0.5", "--iters", "2",
@@ -241,7 +246,6 @@ def test_help_of_every_command(command, capsys):
 
 def test_every_flag_has_help_text():
     parsers = {"": cli.build_parser(), **_subcommands()}
-    parsers.pop("sifid", None)  # a placeholder: its parser belongs to singan_keras.metrics.cli
     for name, parser in parsers.items():
         for action in parser._actions:
             assert action.help, f"singan {name} {action.option_strings or action.dest}"
@@ -308,3 +312,123 @@ def test_module_entry_point_does_not_import_a_backend_for_help():
     if by_package:
         pytest.xfail(f"`import singan_keras` itself imports {by_package} (eager package imports)")
     assert after_help == []
+
+
+def test_importing_the_cli_and_every_help_text_loads_no_keras():
+    """The `singan` parser, all sub-commands included, is built without Keras or a backend."""
+    script = (
+        "import sys\n"
+        "import singan_keras.cli\n"
+        "assert 'keras' not in sys.modules\n"
+        "from singan_keras.cli import build_parser\n"
+        "parser = build_parser()\n"
+        "[action] = [a for a in parser._actions if hasattr(a, 'choices') and a.choices]\n"
+        "texts = [parser.format_help()] + [p.format_help() for p in action.choices.values()]\n"
+        "heavy = [m for m in ('keras', 'tensorflow', 'jax', 'torch') if m in sys.modules]\n"
+        "print(len(texts), heavy)\n"
+    )
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    count, heavy = done.stdout.split(" ", 1)
+    assert int(count) == 1 + len(_subcommands()) and heavy.strip() == "[]"
+
+
+def test_metric_flags_name_what_the_metrics_module_accepts():
+    """`cli.metrics` repeats two names of `singan_keras.metrics` (which imports Keras)."""
+    from singan_keras.cli import metrics as metrics_cli
+    from singan_keras.metrics import SIFID_LAYERS, TORCHVISION_INCEPTION_URL
+
+    assert metrics_cli.SIFID_LAYER_NAMES == tuple(sorted(SIFID_LAYERS))
+    assert metrics_cli.TORCHVISION_INCEPTION_URL == TORCHVISION_INCEPTION_URL
+
+
+# -- user mistakes and bugs are told apart ------------------------------------------------------
+
+
+def _failing_with(error: BaseException):
+    def run(args):
+        raise error
+
+    return run
+
+
+# Each: (the exception a command raises, how the internal-error line names it).
+BUGS = {
+    "KeyError": (KeyError("scale_07"), "KeyError: 'scale_07'"),
+    "ZeroDivisionError": (ZeroDivisionError("division by zero"),
+                          "ZeroDivisionError: division by zero"),
+    "a plain ValueError": (ValueError("operands could not be broadcast"),
+                           "ValueError: operands could not be broadcast"),
+    "an OSError no user caused": (OSError(errno.EIO, "Input/output error"),
+                                  "OSError: [Errno 5] Input/output error"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(BUGS))
+def test_a_bug_is_an_internal_error_not_a_user_error(case, monkeypatch, capsys):
+    error, named = BUGS[case]
+    monkeypatch.setattr(inspection, "run_list_images", _failing_with(error))
+    code = main(["list-images"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.splitlines() == [
+        f"singan: internal error: {named} — please report it (rerun with --debug for the traceback)"
+    ]
+
+
+@pytest.mark.parametrize("position", ["before", "after"])
+def test_debug_raises_a_bug_for_its_traceback(position, monkeypatch):
+    monkeypatch.setattr(inspection, "run_list_images", _failing_with(ZeroDivisionError("x")))
+    argv = ["--debug", "list-images"] if position == "before" else ["list-images", "--debug"]
+    with pytest.raises(ZeroDivisionError):
+        main(argv)
+
+
+def test_debug_prints_the_traceback_of_a_bug_from_the_command_line():
+    script = (
+        "import sys\n"
+        "from singan_keras.cli import inspection, main\n"
+        "inspection.run_list_images = lambda args: 1 / 0\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    for argv, traceback in ((["list-images"], False), (["--debug", "list-images"], True)):
+        done = subprocess.run(
+            [sys.executable, "-c", script, *argv], capture_output=True, text=True, env=env
+        )
+        assert done.returncode == 1, done.stderr
+        assert ("Traceback (most recent call last)" in done.stderr) == traceback
+        last_line = done.stderr.strip().splitlines()[-1]
+        assert (last_line == "ZeroDivisionError: division by zero") == traceback
+        assert ("singan: internal error: ZeroDivisionError" in done.stderr) != traceback
+
+
+USER_MISTAKES = {
+    "InputError": (InputError("--mask is empty (all black): mark the edited region in white."),
+                   "--mask is empty (all black): mark the edited region in white."),
+    "missing file": (FileNotFoundError(errno.ENOENT, "No such file or directory", "a.png"),
+                     "No such file or directory: a.png"),
+    "full disk": (OSError(errno.ENOSPC, "No space left on device", "run/scale_02"),
+                  "No space left on device: run/scale_02"),
+    "existing path": (FileExistsError(errno.EEXIST, "File exists", "out"), "File exists: out"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(USER_MISTAKES))
+def test_a_user_mistake_is_one_line_with_exit_code_2(case, monkeypatch, capsys):
+    error, message = USER_MISTAKES[case]
+    monkeypatch.setattr(inspection, "run_list_images", _failing_with(error))
+    assert main(["list-images"]) == 2
+    assert capsys.readouterr().err.splitlines() == [f"singan: error: {message}"]
+    with pytest.raises(type(error)):
+        main(["list-images", "--debug"])
+
+
+def test_library_errors_for_bad_input_are_input_errors_and_value_errors():
+    assert issubclass(ImageError, InputError) and issubclass(RunDirectoryError, InputError)
+    assert issubclass(InputError, ValueError)  # `except ValueError` keeps working

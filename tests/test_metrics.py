@@ -14,6 +14,7 @@ import scipy.linalg
 import scipy.ndimage
 from PIL import Image
 
+from singan_keras.cli.metrics import register, run_sifid
 from singan_keras.metrics import (
     TORCHVISION_INCEPTION_URL,
     build_sifid_stem,
@@ -26,7 +27,6 @@ from singan_keras.metrics import (
     sifid_features,
     sliced_wasserstein_distance,
 )
-from singan_keras.metrics.cli import add_sifid_parser, run_sifid
 from singan_keras.metrics.sifid import _copy_keras_inception_stem
 
 
@@ -306,7 +306,7 @@ def test_swd_rejects_too_many_levels():
 
 def _parser():
     parser = argparse.ArgumentParser(prog="singan")
-    add_sifid_parser(parser.add_subparsers(dest="command", required=True))
+    register(parser.add_subparsers(dest="command", required=True))
     return parser
 
 

@@ -17,8 +17,8 @@ import pytest
 from conftest import smooth_image, tiny_config
 
 from singan_keras import SinGAN
+from singan_keras.cli.metrics import register, run_evaluate
 from singan_keras.metrics import build_sifid_stem, fidelity_report, sifid
-from singan_keras.metrics.cli import add_evaluate_parser, run_evaluate
 
 REPO = Path(__file__).resolve().parents[1]
 NUM = 6  # samples per start scale: enough for a std, cheap on every backend
@@ -160,14 +160,14 @@ def test_bad_arguments_are_one_line_value_errors(model, kwargs, words):
 
 def _evaluate_args(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="singan")
-    add_evaluate_parser(parser.add_subparsers(dest="command", required=True))
+    register(parser.add_subparsers(dest="command", required=True))
     return parser.parse_args(["evaluate", *argv])
 
 
 def test_evaluate_writes_the_report_as_json_and_prints_a_table(run_dir, model, capsys):
     args = _evaluate_args(str(run_dir), "--num", str(NUM), "--seed", "3")
-    assert args.func is run_evaluate
-    assert args.func(args) == 0
+    assert args.run is run_evaluate
+    assert args.run(args) == 0
 
     written = json.loads((run_dir / "fidelity.json").read_text())
     assert set(written) == TOP_KEYS | {"run_dir"}

@@ -18,7 +18,7 @@ generate the finer scales (`injection`); scale 0 is the coarsest, so n runs from
 seed gives the same result under TensorFlow, JAX and PyTorch. User inputs are validated and
 errors are a `ValueError` whose message names the command-line flag and the allowed range.
 
-The names load on first use, so importing this package (or its `cli`) starts no backend.
+The names load on first use, so importing this package starts no backend.
 
 Example:
     >>> from singan_keras.applications import super_resolution_config

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from singan_keras.applications.injection import check_start_scale, run_scales
+from singan_keras.errors import InputError
 from singan_keras.image_io import default_file_mode
 from singan_keras.imresize import imresize
 from singan_keras.sampling import draw_noise, reconstruct
@@ -110,11 +111,11 @@ def animate(
     """
     start_scale = check_start_scale(model, start_scale, minimum=0)
     if isinstance(frames, bool) or int(frames) != frames or frames < 1:
-        raise ValueError(f"frames (--frames) must be an integer >= 1, got {frames!r}.")
+        raise InputError(f"frames (--frames) must be an integer >= 1, got {frames!r}.")
     if not 0.0 <= alpha <= 1.0:
-        raise ValueError(f"alpha (--alpha) must be in [0, 1], got {alpha}.")
+        raise InputError(f"alpha (--alpha) must be in [0, 1], got {alpha}.")
     if not 0.0 <= beta < 1.0:
-        raise ValueError(f"beta (--beta) must be in [0, 1), got {beta}.")
+        raise InputError(f"beta (--beta) must be in [0, 1), got {beta}.")
     rng = np.random.default_rng(seed)
     noise = []
     for k in range(start_scale, model.num_scales):
@@ -182,16 +183,16 @@ def save_animation(frames: np.ndarray, path: str | os.PathLike, fps: float = 10.
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".gif", ".mp4"):
-        raise ValueError(f"--out must end in .gif or .mp4, got {str(path)!r}.")
+        raise InputError(f"--out must end in .gif or .mp4, got {str(path)!r}.")
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) < 1:
-        raise ValueError(f"frames must have shape (N, H, W, 3), got {frames.shape}.")
+        raise InputError(f"frames must have shape (N, H, W, 3), got {frames.shape}.")
     if not (np.isfinite(fps) and fps > 0):
-        raise ValueError(f"fps (--fps) must be > 0, got {fps}.")
+        raise InputError(f"fps (--fps) must be > 0, got {fps}.")
     pixels = to_uint8(frames)
     if suffix == ".mp4":
         if not mp4_writer_available():
-            raise ValueError(
+            raise InputError(
                 "writing MP4 needs imageio and imageio-ffmpeg (pip install imageio-ffmpeg); "
                 "write a .gif instead."
             )

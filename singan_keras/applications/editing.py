@@ -41,6 +41,7 @@ from singan_keras.applications.injection import (
     injection_input,
     load_user_image,
 )
+from singan_keras.errors import InputError
 from singan_keras.imresize import imresize
 
 __all__ = ["blend", "blend_mask", "edit", "harmonize", "load_mask"]
@@ -83,23 +84,23 @@ def load_mask(mask: ImageLike, shape: tuple[int, int], flag: str = "--mask") -> 
         array = (load_image(mask).astype(np.float64) + 1.0) / 2.0  # [-1, 1] -> [0, 1]
     if array.ndim == 3 and array.shape[-1] in (1, 3):
         if np.any(array != array[..., :1]):
-            raise ValueError(f"{flag} must be a black-and-white mask; its colour channels differ.")
+            raise InputError(f"{flag} must be a black-and-white mask; its colour channels differ.")
         array = array[..., 0]
     if array.ndim != 2:
-        raise ValueError(f"{flag} must have shape (H, W) or (H, W, 1|3); got {array.shape}.")
+        raise InputError(f"{flag} must have shape (H, W) or (H, W, 1|3); got {array.shape}.")
     if tuple(array.shape) != tuple(shape):
-        raise ValueError(
+        raise InputError(
             f"{flag} must have the image's size {shape[0]}x{shape[1]} (height x width); got "
             f"{array.shape[0]}x{array.shape[1]}."
         )
     if not np.all((array == 0.0) | (array == 1.0)):
         values = np.unique(array)
-        raise ValueError(
+        raise InputError(
             f"{flag} must be binary (only black 0 and white 1); it has {values.size} distinct "
             f"values in [{values.min():.3g}, {values.max():.3g}]."
         )
     if not array.any():
-        raise ValueError(f"{flag} is empty (all black): mark the edited region in white.")
+        raise InputError(f"{flag} is empty (all black): mark the edited region in white.")
     return array.astype(bool)
 
 
@@ -163,7 +164,7 @@ def _inject_and_blend(
     if blur_sigma is None:
         blur_sigma = max(0.5, _scaled_length(model, BLUR_SIGMA))
     if dilation_radius < 0 or blur_sigma < 0:
-        raise ValueError("dilation_radius and blur_sigma must be >= 0.")
+        raise InputError("dilation_radius and blur_sigma must be >= 0.")
     generated = inject(model, injection_input(model, finest, start_scale), start_scale, seed=seed)
     return blend(finest, generated[0], blend_mask(hard, dilation_radius, blur_sigma))
 

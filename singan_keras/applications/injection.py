@@ -29,6 +29,7 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
+from singan_keras.errors import InputError
 from singan_keras.imresize import imresize, resize_images
 from singan_keras.layout import data_format, to_internal, to_numpy_nhwc
 from singan_keras.sampling import draw_noise, without_gradients
@@ -73,14 +74,14 @@ def check_start_scale(model, start_scale: int, minimum: int, flag: str = "--star
     last = model.num_scales - 1
     name = flag.lstrip("-").replace("-", "_")
     if last < minimum:
-        raise ValueError(
+        raise InputError(
             f"this model has {model.num_scales} scale(s); {name} ({flag}) needs at least "
             f"{minimum + 1} trained scales."
         )
     if isinstance(start_scale, bool) or int(start_scale) != start_scale:
-        raise ValueError(f"{name} ({flag}) must be an integer, got {start_scale!r}.")
+        raise InputError(f"{name} ({flag}) must be an integer, got {start_scale!r}.")
     if not minimum <= start_scale <= last:
-        raise ValueError(
+        raise InputError(
             f"{name} ({flag}) must be between {minimum} and {last} for this model "
             f"({model.num_scales} scales, 0 = coarsest), got {start_scale}."
         )
@@ -94,14 +95,14 @@ def _as_rgb_array(image: ImageLike, flag: str) -> np.ndarray:
         return load_image(image)  # files always come back as (H, W, 3) in [-1, 1]
     array = np.asarray(image, dtype=np.float32)
     if array.ndim != 3 or array.shape[-1] != 3:
-        raise ValueError(
+        raise InputError(
             f"{flag} must be an RGB image of shape (H, W, 3); got an array of shape "
             f"{array.shape} (channels: {array.shape[-1] if array.ndim == 3 else 'none'})."
         )
     if not np.all(np.isfinite(array)):
-        raise ValueError(f"{flag} contains NaN or infinite values.")
+        raise InputError(f"{flag} contains NaN or infinite values.")
     if array.min() < -1.0 - 1e-4 or array.max() > 1.0 + 1e-4:
-        raise ValueError(
+        raise InputError(
             f"{flag} pixel values must be in [-1, 1] (see singan_keras.load_image); got "
             f"[{array.min():.3g}, {array.max():.3g}]."
         )
@@ -152,7 +153,7 @@ def load_user_image(model, image: ImageLike, flag: str) -> tuple[np.ndarray, np.
     sizes = allowed_sizes(model)
     if tuple(array.shape[:2]) not in sizes:
         choices = " or ".join(f"{h}x{w}" for h, w in sizes)
-        raise ValueError(
+        raise InputError(
             f"{flag} must have the training image's size (height x width {choices}); got "
             f"{array.shape[0]}x{array.shape[1]}."
         )
@@ -296,7 +297,7 @@ def inject(
     """
     start_scale = check_start_scale(model, start_scale, minimum=1)
     if tuple(image.shape[:2]) != tuple(model.sizes[start_scale]):
-        raise ValueError(
+        raise InputError(
             f"the injected image must have scale {start_scale}'s size "
             f"{model.sizes[start_scale]}, got {image.shape[:2]}."
         )

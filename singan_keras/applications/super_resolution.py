@@ -38,6 +38,7 @@ import numpy as np
 
 from singan_keras.applications.injection import apply_generator, load_user_image
 from singan_keras.config import TrainConfig, preset
+from singan_keras.errors import InputError
 from singan_keras.imresize import imresize
 
 __all__ = [
@@ -57,9 +58,9 @@ def _check_factor(factor: float) -> float:
     try:
         factor = float(factor)
     except (TypeError, ValueError):
-        raise ValueError(f"factor (--factor) must be a number > 1, got {factor!r}.") from None
+        raise InputError(f"factor (--factor) must be a number > 1, got {factor!r}.") from None
     if not math.isfinite(factor) or factor <= 1.0:
-        raise ValueError(f"factor (--factor) must be a finite number > 1, got {factor}.")
+        raise InputError(f"factor (--factor) must be a finite number > 1, got {factor}.")
     return factor
 
 
@@ -136,7 +137,7 @@ def super_resolve(
     """
     steps, step = super_resolution_steps(factor)
     if not model.generators:
-        raise ValueError("This SinGAN has no trained scale yet.")
+        raise InputError("This SinGAN has no trained scale yet.")
     config = model.config
     expected = 1.0 / step
     if (

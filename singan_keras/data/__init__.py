@@ -21,6 +21,7 @@ import pathlib
 import numpy as np
 
 from .. import image_io
+from ..errors import InputError
 
 __all__ = ["extra_path", "image_path", "list_extras", "list_images", "load_image", "resolve_image"]
 
@@ -59,7 +60,7 @@ def image_path(name: str) -> pathlib.Path:
     """
     names = list_images()
     if name not in names:
-        raise ValueError(f"Unknown bundled image {name!r}. Available: {', '.join(names)}.")
+        raise InputError(f"Unknown bundled image {name!r}. Available: {', '.join(names)}.")
     return _IMAGE_DIR / f"{name}.png"
 
 
@@ -100,7 +101,7 @@ def extra_path(name: str) -> pathlib.Path:
     file_name = name if name.endswith(".png") else f"{name}.png"
     names = list_extras()
     if file_name not in names:
-        raise ValueError(f"Unknown bundled input {name!r}. Available: {', '.join(names)}.")
+        raise InputError(f"Unknown bundled input {name!r}. Available: {', '.join(names)}.")
     return _EXTRAS_DIR / file_name
 
 

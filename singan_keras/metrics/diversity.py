@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from singan_keras.errors import InputError
+
 __all__ = ["diversity"]
 
 
@@ -52,6 +54,6 @@ def diversity(samples, real) -> float:
         )
     real_std = real.std()
     if real_std == 0:
-        raise ValueError("the training image is constant (std 0); diversity is undefined.")
+        raise InputError("the training image is constant (std 0); diversity is undefined.")
     per_pixel_std = samples.std(axis=0)  # std over the N samples at each (i, j, c)
     return float(per_pixel_std.mean() / real_std)

@@ -22,6 +22,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 
+from singan_keras.errors import InputError
+
 __all__ = ["feature_statistics", "frechet_distance"]
 
 # Largest |imaginary part| on the diagonal of sqrtm(Σ1 Σ2) that is still treated as round-off
@@ -56,7 +58,7 @@ def feature_statistics(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             f"{features.shape}; flatten the spatial axes first."
         )
     if features.shape[0] < 2:
-        raise ValueError(
+        raise InputError(
             f"need at least 2 samples to estimate a covariance, got {features.shape[0]}; "
             "for SIFID use a larger image."
         )

@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Any
 import keras
 import numpy as np
 
+from singan_keras.errors import InputError
 from singan_keras.metrics.diversity import diversity
 from singan_keras.metrics.sifid import load_sifid_stem, sifid
 from singan_keras.metrics.swd import PATCH_SIZE, sliced_wasserstein_distance
@@ -97,14 +98,14 @@ def _checked_start_scales(start_scales: Sequence[int] | None, num_scales: int) -
     scales = []
     for k in start_scales:
         if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 0 <= k < num_scales:
-            raise ValueError(
+            raise InputError(
                 f"start scales must be integers between 0 and {num_scales - 1} for this model "
                 f"({num_scales} scales, 0 = coarsest = the paper's N), got {k!r}."
             )
         if int(k) not in scales:
             scales.append(int(k))
     if not scales:
-        raise ValueError("start_scales is empty; pass at least one scale (0 = the coarsest).")
+        raise InputError("start_scales is empty; pass at least one scale (0 = the coarsest).")
     return scales
 
 
@@ -151,11 +152,11 @@ def fidelity_report(
         [('N', 0.48), ('N-1', 0.33)]
     """
     if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 2:
-        raise ValueError(
+        raise InputError(
             f"num_samples must be an integer >= 2 (diversity needs two), got {num_samples!r}."
         )
     if model.num_scales == 0:
-        raise ValueError("this SinGAN has no trained scale yet; nothing to evaluate.")
+        raise InputError("this SinGAN has no trained scale yet; nothing to evaluate.")
     scales = _checked_start_scales(start_scales, model.num_scales)
     # The finest real comes from a bicubic resize, which can overshoot [-1, 1] slightly;
     # clip it as the samples are clipped (and as SIFID requires).

@@ -45,6 +45,7 @@ from collections.abc import Mapping, Sequence
 import keras
 import numpy as np
 
+from singan_keras.errors import InputError
 from singan_keras.metrics.frechet import feature_statistics, frechet_distance
 
 __all__ = [
@@ -81,7 +82,7 @@ _BN_EPSILON = 1e-3  # torchvision BasicConv2d and Keras InceptionV3 both use 1e-
 
 def _check_layer(layer: str) -> int:
     if layer not in SIFID_LAYERS:
-        raise ValueError(
+        raise InputError(
             f"layer must be one of {sorted(SIFID_LAYERS)}, got {layer!r}: 'first_pool' is the "
             "official SIFID code (64 channels), 'second_pool' the paper's text (192 channels)."
         )
@@ -211,7 +212,7 @@ def _set_weights(layer: keras.layers.Layer, values: list[np.ndarray], block: str
     expected = [tuple(weight.shape) for weight in layer.weights]
     given = [value.shape for value in values]
     if expected != given:
-        raise ValueError(f"{block}: weight shapes {given} do not fit the stem's {expected}.")
+        raise InputError(f"{block}: weight shapes {given} do not fit the stem's {expected}.")
     layer.set_weights(values)
 
 
@@ -230,7 +231,7 @@ def _torch_load(path: pathlib.Path) -> Mapping:
     if isinstance(state_dict, Mapping) and "state_dict" in state_dict:
         state_dict = state_dict["state_dict"]
     if not isinstance(state_dict, Mapping):
-        raise ValueError(f"{path} does not hold a state dict (got {type(state_dict).__name__}).")
+        raise InputError(f"{path} does not hold a state dict (got {type(state_dict).__name__}).")
     return state_dict
 
 
@@ -299,12 +300,12 @@ def load_sifid_weights(stem: keras.Model, weights: str | os.PathLike = "imagenet
         try:
             stem.load_weights(path)
         except ValueError as error:
-            raise ValueError(
+            raise InputError(
                 f"{path} does not fit this SIFID stem ({stem.name}); was it saved from a stem "
                 f"with another `layer`? ({error})"
             ) from error
     else:
-        raise ValueError(
+        raise InputError(
             f"unknown SIFID weights file type: {path.name}; expected 'imagenet', a torchvision "
             "'.pth' state dict or a Keras '.weights.h5' file."
         )
@@ -334,15 +335,15 @@ def _as_image_list(images, what: str) -> list[np.ndarray]:
     for image in images:
         image = np.asarray(image, dtype=np.float32)
         if image.ndim != 3 or image.shape[-1] != 3:
-            raise ValueError(f"{what} must be (H, W, 3) RGB images, got shape {image.shape}.")
+            raise InputError(f"{what} must be (H, W, 3) RGB images, got shape {image.shape}.")
         if image.min() < -1.001 or image.max() > 1.001:
-            raise ValueError(
+            raise InputError(
                 f"{what} must hold values in [-1, 1] (the package's image range), got "
                 f"[{image.min():.3g}, {image.max():.3g}]; for uint8 data use x / 127.5 - 1."
             )
         result.append(image)
     if not result:
-        raise ValueError(f"{what} is empty.")
+        raise InputError(f"{what} is empty.")
     return result
 
 
@@ -423,7 +424,7 @@ def sifid(
     real_images = _as_image_list(real, "real")
     fake_images = _as_image_list(fakes, "fakes")
     if len(real_images) not in (1, len(fake_images)):
-        raise ValueError(
+        raise InputError(
             f"got {len(real_images)} real and {len(fake_images)} fake images; pass one real "
             "image (compared with every fake) or one real image per fake."
         )

@@ -1,13 +1,7 @@
-"""Sub-commands of `singan` for the applications: super-resolve, paint, edit, harmonize, animate.
+"""The application sub-commands: super-resolve, paint, edit, harmonize, animate (paper §4).
 
-`singan_keras/cli.py` owns the `singan` parser; for each command NAME it calls
-``add_NAME_parser(subparsers)`` (which sets ``func=run_NAME``). This module imports neither
-Keras nor a backend at import time, so registering the commands keeps ``singan --help``
-fast; the `run_*` functions import what they need.
-
-User errors raise `ValueError` / `OSError` with one line naming the flag; the main CLI prints
-``singan: error: ...`` and exits with code 2. Every input is read and checked before any
-output file is written.
+Every input is read and checked before any output file is written; the `run_*` functions
+import Keras and the application modules only when they run.
 
 Example:
     $ singan train rocket --preset quick --out runs/rocket
@@ -20,15 +14,23 @@ from __future__ import annotations
 
 import argparse
 import math
-import secrets
 from pathlib import Path
 
+from singan_keras.cli.arguments import (
+    add_command,
+    add_run_dir,
+    add_seed,
+    at_least,
+    checked_out_file,
+    non_negative_int,
+    number_in,
+    positive_int,
+    seed_or_random,
+)
+from singan_keras.errors import InputError
+
 __all__ = [
-    "add_animate_parser",
-    "add_edit_parser",
-    "add_harmonize_parser",
-    "add_paint_parser",
-    "add_super_resolve_parser",
+    "register",
     "run_animate",
     "run_edit",
     "run_harmonize",
@@ -37,65 +39,31 @@ __all__ = [
 ]
 
 _COARSEST_NOTE = "scale 0 is the coarsest; `singan schedule` or the run's manifest lists them"
+_SEED_HELP = (
+    "noise seed, >= 0; the same seed gives the same output under every backend "
+    "(default: a random seed, printed so it can be repeated)."
+)
+
+_factor = number_in(1.0, math.inf, "a number > 1")
+_fps = number_in(0.0, 100.0, "in (0, 100]", closed=(False, True))
+_alpha = number_in(0.0, 1.0, "in [0, 1]", closed=(True, True))
+_beta = number_in(0.0, 1.0, "in [0, 1)", closed=(True, False))
+_sigma = number_in(0.0, math.inf, ">= 0", closed=(True, False))
 
 
-# -- argparse value types ----------------------------------------------------------------------
-
-
-def _integer_at_least(minimum: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
-        return value
-
-    return parse
-
-
-def _number_in(low: float, high: float, low_open: bool, high_open: bool, what: str):
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        too_low = value <= low if low_open else value < low
-        too_high = value >= high if high_open else value > high
-        if not math.isfinite(value) or too_low or too_high:
-            raise argparse.ArgumentTypeError(f"must be {what}, got {text}")
-        return value
-
-    return parse
-
-
-_seed = _integer_at_least(0)
-_factor = _number_in(1.0, math.inf, True, True, "a number > 1")
-_fps = _number_in(0.0, 100.0, True, False, "in (0, 100]")
-_alpha = _number_in(0.0, 1.0, False, False, "in [0, 1]")
-_beta = _number_in(0.0, 1.0, False, True, "in [0, 1)")
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Adds `super-resolve`, `paint`, `edit`, `harmonize` and `animate`."""
+    _register_super_resolve(subparsers)
+    _register_paint(subparsers)
+    _register_blend(subparsers)
+    _register_animate(subparsers)
 
 
 # -- shared pieces -----------------------------------------------------------------------------
 
 
-def _add_seed(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--seed",
-        type=_seed,
-        metavar="S",
-        help="noise seed, >= 0; the same seed gives the same output under every backend "
-        "(default: a random seed, printed so it can be repeated).",
-    )
-
-
 def _add_out(parser: argparse.ArgumentParser, what: str = "PNG file to write") -> None:
     parser.add_argument("--out", required=True, metavar="FILE", help=f"{what}.")
-
-
-def _add_run_dir(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("run_dir", metavar="RUN_DIR", help="a run directory from singan train.")
 
 
 def _add_start_scale(parser: argparse.ArgumentParser, minimum: int, default=None) -> None:
@@ -104,7 +72,7 @@ def _add_start_scale(parser: argparse.ArgumentParser, minimum: int, default=None
     parser.add_argument(
         "--start-scale",
         dest="start_scale",
-        type=_integer_at_least(minimum),
+        type=at_least(minimum),
         required=default is None,
         default=default,
         metavar="N",
@@ -112,25 +80,12 @@ def _add_start_scale(parser: argparse.ArgumentParser, minimum: int, default=None
     )
 
 
-def _check_out(out: str, suffixes: tuple[str, ...]) -> Path:
-    path = Path(out)
-    if path.is_dir():
-        raise IsADirectoryError(f"--out {out} is a directory; give a file name.")
-    if path.suffix.lower() not in suffixes:
-        raise ValueError(f"--out must end in {' or '.join(suffixes)}, got {out!r}.")
-    return path
-
-
-def _seed_of(args: argparse.Namespace) -> int:
-    return args.seed if args.seed is not None else secrets.randbelow(2**31)
-
-
 def _load_model(run_dir: str):
     from singan_keras import SinGAN
 
     model = SinGAN.load(run_dir)
     if not model.generators:
-        raise ValueError(f"{run_dir} has no finished scale yet.")
+        raise InputError(f"{run_dir} has no finished scale yet.")
     return model
 
 
@@ -142,13 +97,19 @@ def _save(image, out: Path, seed: int) -> int:
     return 0
 
 
+def _print_warnings(caught) -> None:
+    for warning in caught:
+        print(f"note: {warning.message}")
+
+
 # -- super-resolve -----------------------------------------------------------------------------
 
 
-def add_super_resolve_parser(subparsers) -> argparse.ArgumentParser:
-    """Adds `singan super-resolve SOURCE --factor F --out FILE`."""
-    parser = subparsers.add_parser(
+def _register_super_resolve(subparsers: argparse._SubParsersAction) -> None:
+    parser = add_command(
+        subparsers,
         "super-resolve",
+        run_super_resolve,
         help="super-resolve an image with a SinGAN trained on it (paper Fig. 10).",
         description="Upsamples the training image by --factor: k steps of r = factor^(1/k) "
         "(k = round(3 log2 factor)), each followed by the finest generator. SOURCE is a run "
@@ -164,32 +125,30 @@ def add_super_resolve_parser(subparsers) -> argparse.ArgumentParser:
         help="upsampling factor, > 1, integer or not. Default: %(default)s.",
     )  # fmt: skip
     _add_out(parser, "PNG file to write (round(height x F) x round(width x F))")
-    _add_seed(parser)
+    add_seed(parser, _SEED_HELP)
     training = parser.add_argument_group("training (only when SOURCE is an image)")
     training.add_argument(
         "--preset", choices=("paper", "quick", "official"), default="paper",
         help="preset the SR mode starts from. Default: %(default)s.",
     )  # fmt: skip
     training.add_argument(
-        "--iters", type=_integer_at_least(1), metavar="N",
+        "--iters", type=positive_int, metavar="N",
         help="training iterations per scale (default: the preset's).",
     )  # fmt: skip
     training.add_argument(
         "--run-dir", metavar="DIR", help="also save the trained SR model here (a new directory)."
     )
-    parser.set_defaults(func=run_super_resolve)
-    return parser
 
 
 def run_super_resolve(args: argparse.Namespace) -> int:
     """Runs `singan super-resolve`; returns the exit code."""
     import warnings
 
-    out = _check_out(args.out, (".png",))
+    out = checked_out_file(args.out, (".png",))
     source = Path(args.source)
     if source.is_dir():
         if args.iters is not None or args.run_dir is not None:
-            raise ValueError("--iters and --run-dir only apply when SOURCE is an image.")
+            raise InputError("--iters and --run-dir only apply when SOURCE is an image.")
         model = _load_model(args.source)
     else:
         from singan_keras import SinGAN
@@ -203,28 +162,28 @@ def run_super_resolve(args: argparse.Namespace) -> int:
         model = SinGAN.train(image, config, args.run_dir, verbose=1)
     from singan_keras.applications.super_resolution import super_resolve
 
-    seed = _seed_of(args)
+    seed = seed_or_random(args.seed)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         image = super_resolve(model, args.factor, seed=seed)
-    for warning in caught:
-        print(f"note: {warning.message}")
+    _print_warnings(caught)
     return _save(image, out, seed)
 
 
 # -- paint -------------------------------------------------------------------------------------
 
 
-def add_paint_parser(subparsers) -> argparse.ArgumentParser:
-    """Adds `singan paint RUN_DIR PAINT --start-scale N --out FILE [--quantize]`."""
-    parser = subparsers.add_parser(
+def _register_paint(subparsers: argparse._SubParsersAction) -> None:
+    parser = add_command(
+        subparsers,
         "paint",
+        run_paint,
         help="turn a paint/clipart into a realistic image (paper Fig. 11).",
         description="Downscales PAINT to scale N-1, upsamples it to scale N, and generates "
         "the finer scales with the run's generators, so the output has the paint's layout and "
         "the training image's textures.",
     )
-    _add_run_dir(parser)
+    add_run_dir(parser)
     parser.add_argument(
         "paint", metavar="PAINT", help="paint image file, the size of the training image."
     )
@@ -235,18 +194,16 @@ def add_paint_parser(subparsers) -> argparse.ArgumentParser:
         help="first snap the paint's colours to 5 k-means colours of the training image at "
         "scale N (official option).",
     )  # fmt: skip
-    _add_seed(parser)
-    parser.set_defaults(func=run_paint)
-    return parser
+    add_seed(parser, _SEED_HELP)
 
 
 def run_paint(args: argparse.Namespace) -> int:
     """Runs `singan paint`; returns the exit code."""
-    out = _check_out(args.out, (".png",))
+    out = checked_out_file(args.out, (".png",))
     from singan_keras.applications.paint import paint_to_image
 
     model = _load_model(args.run_dir)
-    seed = _seed_of(args)
+    seed = seed_or_random(args.seed)
     image = paint_to_image(model, args.paint, args.start_scale, quantize=args.quantize, seed=seed)
     return _save(image, out, seed)
 
@@ -261,60 +218,56 @@ def _add_blend_flags(parser: argparse.ArgumentParser, radius: int) -> None:
     )  # fmt: skip
     _add_start_scale(parser, minimum=1)
     _add_out(parser)
-    _add_seed(parser)
+    add_seed(parser, _SEED_HELP)
     parser.add_argument(
-        "--dilation", type=_integer_at_least(0), metavar="PX",
+        "--dilation", type=non_negative_int, metavar="PX",
         help=f"mask dilation radius in pixels (default: the official {radius} px scaled by "
         "the finest scale's longer side / 250).",
     )  # fmt: skip
     parser.add_argument(
-        "--blur", type=_number_in(0.0, math.inf, False, True, ">= 0"), metavar="SIGMA",
+        "--blur", type=_sigma, metavar="SIGMA",
         help="Gaussian blur of the dilated mask in pixels (default: the official 5 px scaled "
         "likewise).",
     )  # fmt: skip
 
 
-def add_edit_parser(subparsers) -> argparse.ArgumentParser:
-    """Adds `singan edit RUN_DIR EDITED --mask MASK --start-scale N --out FILE`."""
-    parser = subparsers.add_parser(
+def _register_blend(subparsers: argparse._SubParsersAction) -> None:
+    parser = add_command(
+        subparsers,
         "edit",
+        run_edit,
         help="make an edited copy of the training image look natural (paper Fig. 12).",
         description="Injects EDITED at scale N, generates the finer scales, and blends the "
         "result into EDITED inside the (dilated, blurred) MASK; outside it EDITED is kept "
         "exactly.",
     )
-    _add_run_dir(parser)
+    add_run_dir(parser)
     parser.add_argument(
         "edited", metavar="EDITED", help="the edited image file, the size of the training image."
     )
     _add_blend_flags(parser, radius=20)
-    parser.set_defaults(func=run_edit)
-    return parser
 
-
-def add_harmonize_parser(subparsers) -> argparse.ArgumentParser:
-    """Adds `singan harmonize RUN_DIR COMPOSITE --mask MASK --start-scale N --out FILE`."""
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "harmonize",
+        run_harmonize,
         help="blend a pasted object into the training image's style (paper Fig. 13).",
         description="For a run trained on a background: injects COMPOSITE (the background with "
         "a naively pasted object) at scale N, generates the finer scales, and blends the "
         "result into COMPOSITE inside the (dilated, blurred) MASK of the object.",
     )
-    _add_run_dir(parser)
+    add_run_dir(parser)
     parser.add_argument(
         "composite", metavar="COMPOSITE",
         help="the composite image file, the size of the training image.",
     )  # fmt: skip
     _add_blend_flags(parser, radius=7)
-    parser.set_defaults(func=run_harmonize)
-    return parser
 
 
 def _run_blended(args: argparse.Namespace, function, image: str) -> int:
-    out = _check_out(args.out, (".png",))
+    out = checked_out_file(args.out, (".png",))
     model = _load_model(args.run_dir)
-    seed = _seed_of(args)
+    seed = seed_or_random(args.seed)
     result = function(
         model, image, args.mask, args.start_scale, seed=seed,
         dilation_radius=args.dilation, blur_sigma=args.blur,
@@ -339,20 +292,21 @@ def run_harmonize(args: argparse.Namespace) -> int:
 # -- animate -----------------------------------------------------------------------------------
 
 
-def add_animate_parser(subparsers) -> argparse.ArgumentParser:
-    """Adds `singan animate RUN_DIR --out FILE.gif [--frames N] [--fps F] [--start-scale N]`."""
-    parser = subparsers.add_parser(
+def _register_animate(subparsers: argparse._SubParsersAction) -> None:
+    parser = add_command(
+        subparsers,
         "animate",
+        run_animate,
         help="animate the training image with a random walk in noise space (paper Fig. 1).",
         description="Writes an animated GIF whose frames follow a random walk of the noise "
         "maps from --start-scale on, anchored to the reconstruction noise (official "
         "generate_gif). When imageio-ffmpeg is installed an MP4 with the same name is "
         "written too.",
     )
-    _add_run_dir(parser)
+    add_run_dir(parser)
     _add_out(parser, "GIF file to write (FILE.gif; FILE.mp4 too when imageio-ffmpeg is there)")
     parser.add_argument(
-        "--frames", type=_integer_at_least(1), default=100, metavar="N",
+        "--frames", type=positive_int, default=100, metavar="N",
         help="number of frames, >= 1. Default: %(default)s.",
     )  # fmt: skip
     parser.add_argument(
@@ -370,20 +324,18 @@ def add_animate_parser(subparsers) -> argparse.ArgumentParser:
         help="momentum of the walk, in [0, 1); larger moves more smoothly (official "
         "0.80-0.95). Default: %(default)s.",
     )  # fmt: skip
-    _add_seed(parser)
-    parser.set_defaults(func=run_animate)
-    return parser
+    add_seed(parser, _SEED_HELP)
 
 
 def run_animate(args: argparse.Namespace) -> int:
     """Runs `singan animate`; returns the exit code."""
     import warnings
 
-    out = _check_out(args.out, (".gif",))
+    out = checked_out_file(args.out, (".gif",))
     from singan_keras.applications.animation import animate, mp4_writer_available, save_animation
 
     model = _load_model(args.run_dir)
-    seed = _seed_of(args)
+    seed = seed_or_random(args.seed)
     frames = animate(
         model, frames=args.frames, start_scale=args.start_scale, alpha=args.alpha,
         beta=args.beta, seed=seed,
@@ -391,8 +343,7 @@ def run_animate(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         save_animation(frames, out, fps=args.fps)
-    for warning in caught:
-        print(f"note: {warning.message}")
+    _print_warnings(caught)
     height, width = frames.shape[1:3]
     print(f"wrote {out} ({args.frames} frames of {height}x{width}, {args.fps:g} fps, seed {seed})")
     if mp4_writer_available():

@@ -1,10 +1,7 @@
 """The metric sub-commands: `singan sifid` (image files) and `singan evaluate` (a run directory).
 
-`singan_keras/cli.py` owns the `singan` parser and calls `add_sifid_parser(subparsers)` /
-`add_evaluate_parser(subparsers)` to add the sub-commands and `run_sifid(args)` /
-`run_evaluate(args)` to run them (`add_evaluate_parser` also sets `func=run_evaluate`). User
-errors raise `ValueError` or `FileNotFoundError` with a one-line message; the main CLI prints
-it and exits with code 2.
+`singan_keras.metrics` imports Keras, so it is imported inside `run_sifid` / `run_evaluate`
+only; the two names the parsers need from it are repeated here (a test checks they agree).
 
 Example:
     singan sifid real.png fake_0.png fake_1.png --weights inception_v3_google-0cc3c7bd.pth \
@@ -18,26 +15,50 @@ import argparse
 import json
 import pathlib
 
-from singan_keras.image_io import load_image
-from singan_keras.metrics.sifid import (
-    SIFID_LAYERS,
-    TORCHVISION_INCEPTION_URL,
-    load_sifid_stem,
-    sifid,
+from singan_keras.cli.arguments import (
+    START_INPUTS,
+    add_command,
+    add_run_dir,
+    add_seed,
+    at_least,
+    non_negative_int,
 )
+from singan_keras.errors import InputError
 
-__all__ = ["add_evaluate_parser", "add_sifid_parser", "run_evaluate", "run_sifid"]
+__all__ = [
+    "SIFID_LAYER_NAMES",
+    "TORCHVISION_INCEPTION_URL",
+    "register",
+    "run_evaluate",
+    "run_sifid",
+]
+
+# = sorted(singan_keras.metrics.SIFID_LAYERS) and singan_keras.metrics.TORCHVISION_INCEPTION_URL
+SIFID_LAYER_NAMES = ("first_pool", "second_pool")
+TORCHVISION_INCEPTION_URL = "https://download.pytorch.org/models/inception_v3_google-0cc3c7bd.pth"
 
 
-def add_sifid_parser(subparsers) -> None:
-    """Adds the `sifid` sub-command to an `argparse` sub-parsers object.
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Adds `sifid` and `evaluate`.
 
     Example:
         >>> parser = argparse.ArgumentParser(prog="singan")
-        >>> add_sifid_parser(parser.add_subparsers(dest="command"))
+        >>> register(parser.add_subparsers(dest="command"))
+        >>> parser.parse_args(["evaluate", "runs/coffee", "--start-scale", "0", "2"]).start_scales
+        [0, 2]
     """
-    parser = subparsers.add_parser(
+    _register_sifid(subparsers)
+    _register_evaluate(subparsers)
+
+
+# -- singan sifid ------------------------------------------------------------------------------
+
+
+def _register_sifid(subparsers: argparse._SubParsersAction) -> None:
+    parser = add_command(
+        subparsers,
         "sifid",
+        run_sifid,
         help="Single Image FID of generated images against the real image.",
         description=(
             "SIFID (SinGAN paper, Table 2) of each FAKE image against REAL, as the official "
@@ -63,7 +84,7 @@ def add_sifid_parser(subparsers) -> None:
     parser.add_argument(
         "--layer",
         default="first_pool",
-        choices=sorted(SIFID_LAYERS),
+        choices=SIFID_LAYER_NAMES,
         help=(
             "Feature layer: 'first_pool' = before the first max-pool, 64 channels (official "
             "code); 'second_pool' = before the second max-pool, 192 channels (paper text). "
@@ -84,8 +105,11 @@ def run_sifid(args: argparse.Namespace) -> int:
     Raises:
         FileNotFoundError: a missing image or weights file (the message says how to get the
             weights).
-        ValueError: an unreadable image or weights that do not fit.
+        InputError: an unreadable image or weights that do not fit.
     """
+    from singan_keras.image_io import load_image
+    from singan_keras.metrics.sifid import load_sifid_stem, sifid
+
     real = load_image(args.real)
     fakes = [load_image(path) for path in args.fakes]  # sizes may differ: kept as a list
     stem = load_sifid_stem(args.weights, args.layer)
@@ -115,32 +139,11 @@ def run_sifid(args: argparse.Namespace) -> int:
 # -- singan evaluate ---------------------------------------------------------------------------
 
 
-def _count(minimum: int):
-    """An argparse type: an integer >= `minimum`, with a message naming what was expected."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
-        return value
-
-    return parse
-
-
-def add_evaluate_parser(subparsers) -> None:
-    """Adds the `evaluate` sub-command (with `func=run_evaluate`) to `argparse` sub-parsers.
-
-    Example:
-        >>> parser = argparse.ArgumentParser(prog="singan")
-        >>> add_evaluate_parser(parser.add_subparsers(dest="command"))
-        >>> parser.parse_args(["evaluate", "runs/coffee", "--start-scale", "0", "2"]).start_scales
-        [0, 2]
-    """
-    parser = subparsers.add_parser(
+def _register_evaluate(subparsers: argparse._SubParsersAction) -> None:
+    parser = add_command(
+        subparsers,
         "evaluate",
+        run_evaluate,
         help="diversity, patch SWD and SIFID of samples from a trained run directory.",
         description=(
             "Generates --num seeded samples from each start scale of a run directory written by "
@@ -149,10 +152,10 @@ def add_evaluate_parser(subparsers) -> None:
             "the paper's N (full generation), 1 the paper's N-1. Writes everything as JSON."
         ),
     )
-    parser.add_argument("run_dir", metavar="RUN_DIR", help="a run directory from singan train.")
+    add_run_dir(parser)
     parser.add_argument(
         "--num",
-        type=_count(2),
+        type=at_least(2),
         default=50,
         metavar="N",
         help="samples per start scale, >= 2 (paper: 100 for diversity, 50 for SIFID). "
@@ -161,23 +164,21 @@ def add_evaluate_parser(subparsers) -> None:
     parser.add_argument(
         "--start-scale",
         dest="start_scales",
-        type=_count(0),
+        type=non_negative_int,
         nargs="+",
         default=None,
         metavar="K",
         help="start scales to evaluate, counted from the coarsest (0 = paper's N, 1 = paper's "
         "N-1). Default: 0 1.",
     )
-    parser.add_argument(
-        "--seed",
-        type=_count(0),
+    add_seed(
+        parser,
+        "seed of the samples and of the SWD's random patches. Default: %(default)s.",
         default=0,
-        metavar="S",
-        help="seed of the samples and of the SWD's random patches. Default: %(default)s.",
     )
     parser.add_argument(
         "--start-input",
-        choices=("reconstruction", "real"),
+        choices=START_INPUTS,
         default="reconstruction",
         help="what feeds a start scale > 0: the reconstruction from z* (official code) or the "
         "downscaled real image (paper). Default: %(default)s.",
@@ -196,7 +197,6 @@ def add_evaluate_parser(subparsers) -> None:
         default=None,
         help="where to write the report (default: RUN_DIR/fidelity.json).",
     )
-    parser.set_defaults(func=run_evaluate)
 
 
 def _format(value: float | None) -> str:
@@ -211,18 +211,18 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
     Raises:
         FileNotFoundError: RUN_DIR or the weights file does not exist.
-        ValueError: RUN_DIR is not a run (`RunDirectoryError`), or a start scale is outside
+        InputError: RUN_DIR is not a run (`RunDirectoryError`), or a start scale is outside
             the model.
     """
     from singan_keras.metrics.report import fidelity_report
-    from singan_keras.singan import SinGAN  # the training code: imported only when run
+    from singan_keras.singan import SinGAN
 
     run_dir = pathlib.Path(args.run_dir)
     if not run_dir.is_dir():
         raise FileNotFoundError(f"run directory not found: {run_dir}")
     model = SinGAN.load(run_dir)
     if not model.generators:
-        raise ValueError(f"{run_dir} has no finished scale yet; nothing to evaluate.")
+        raise InputError(f"{run_dir} has no finished scale yet; nothing to evaluate.")
     report = fidelity_report(
         model,
         num_samples=args.num,
