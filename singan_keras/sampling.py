@@ -118,8 +118,8 @@ def upsample_bicubic(images, size: tuple[int, int]):
     """(x)↑r: the MATLAB-bicubic `resize_images` that training and sampling use between scales.
 
     Example:
-        >>> tuple(upsample_bicubic(to_internal(np.zeros((1, 4, 4, 3))), (6, 5)).shape)[0]
-        1
+        >>> to_numpy_nhwc(upsample_bicubic(to_internal(np.zeros((2, 4, 4, 3))), (6, 5))).shape
+        (2, 6, 5, 3)
     """
     return resize_images(images, size, data_format())
 
@@ -362,8 +362,9 @@ def in_batches(count: int, batch_size: int, run_batch: Callable[[int, int], Any]
     numpy (count, H, W, 3) array; every network call runs without autograd.
 
     Example:
-        >>> in_batches(5, 2, lambda first, last: keras.ops.zeros((last - first, 1, 1, 3))).shape
-        (5, 1, 1, 3)
+        >>> zeros = lambda first, last: to_internal(np.zeros((last - first, 1, 2, 3)))
+        >>> in_batches(5, 2, zeros).shape
+        (5, 1, 2, 3)
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
