@@ -144,7 +144,8 @@ def run_pyramid(
 ):
     """Runs G_s .. G_{K−1} coarse to fine: the one sampling loop (see the module docstring).
 
-    Tensors only, no host round trip: it also runs inside a jitted train step.
+    With a tensor noise source (`keras_noise`) it touches no numpy, so it also runs inside a
+    jitted JAX train step or a `tf.function`.
 
     Args:
         generators: G of every scale, coarsest first (K = len(generators)).
