@@ -37,7 +37,7 @@ import keras
 from singan_keras.config import preset
 from singan_keras.models import build_generator, channels_at_scale
 from singan_keras.pyramid import scale_schedule
-from singan_keras.sampling import generate
+from singan_keras.sampling import SampleOptions, TrainedPyramid, generate
 
 cells, repeats = json.loads(sys.argv[1]), int(sys.argv[2])
 config = preset("paper")
@@ -51,8 +51,8 @@ for height, width, batch in cells:
         for k in range(schedule.num_scales)
     ]
     amplitudes = [1.0] + [0.05] * (schedule.num_scales - 1)
-    run = lambda: generate(generators, amplitudes, schedule.sizes, num_samples=batch,
-                           batch_size=batch, seed=0)
+    pyramid = TrainedPyramid(generators, amplitudes, schedule.sizes)
+    run = lambda: generate(pyramid, SampleOptions(num_samples=batch, batch_size=batch, seed=0))
     start = time.perf_counter(); run(); warmup = time.perf_counter() - start
     start = time.perf_counter()
     for _ in range(repeats):

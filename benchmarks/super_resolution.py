@@ -128,10 +128,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from singan_keras import data, load_image
     from singan_keras.applications import super_resolve
-    from singan_keras.applications.injection import apply_generator
     from singan_keras.applications.super_resolution import super_resolution_steps
     from singan_keras.imresize import imresize
     from singan_keras.metrics import sliced_wasserstein_distance
+    from singan_keras.sampling import NoiseMaps, TrainedPyramid, run_batches
 
     factor = args.factor
     bundled = args.image in data.list_images()
@@ -152,8 +152,10 @@ def main(argv: list[str] | None = None) -> int:
              for j in range(steps + 1)]  # fmt: skip
 
     def one_step(previous, size):  # G_finest on `previous` upsampled to `size`, zero noise
-        upsampled = imresize(previous, size)[None]
-        return apply_generator(generator, 0.0, np.zeros_like(upsampled), upsampled)[0], upsampled[0]
+        upsampled = imresize(previous, size)
+        one_scale = TrainedPyramid([generator], [0.0], [size])
+        zero_noise = NoiseMaps([np.zeros((1, *size, 3), np.float32)], start_scale=0)
+        return run_batches(one_scale, zero_noise, start_image=upsampled)[0], upsampled
 
     rows, previous_truth = [], low_res
     for j in range(1, steps + 1):

@@ -25,7 +25,7 @@ from singan_keras.config import TrainConfig, preset
 from singan_keras.errors import InputError
 from singan_keras.models import build_generator
 from singan_keras.pyramid import ScaleSchedule
-from singan_keras.sampling import generate, reconstruct
+from singan_keras.sampling import SampleOptions, TrainedPyramid, generate, reconstruct
 
 __all__ = ["SinGAN"]
 
@@ -241,19 +241,15 @@ class SinGAN:
                 f"start_scale must be between 0 and {self.num_scales - 1} (this model has "
                 f"{self.num_scales} scales), got {start_scale}."
             )
-        return generate(
-            self.generators,
-            self.noise_amplitudes,
-            self.sizes,
+        options = SampleOptions(
             num_samples=num_samples,
             start_scale=start_scale,
             height_scale=height_scale,
             width_scale=width_scale,
             seed=seed,
-            z_star=self.z_star,
-            reals=self.reals,
             start_input=start_input,
         )
+        return generate(TrainedPyramid.of(self), options)
 
     def reconstruct(self) -> np.ndarray:
         """The reconstruction of the training image from z* (paper Eq. 5), (H, W, 3)."""

@@ -50,7 +50,7 @@ from singan_keras.imresize import imresize
 from singan_keras.layout import to_numpy_nhwc
 from singan_keras.models import build_critic, build_generator, channels_at_scale
 from singan_keras.pyramid import ScaleSchedule, build_pyramid, scale_schedule
-from singan_keras.sampling import draw_noise, reconstruct
+from singan_keras.sampling import numpy_normal_map, reconstruct
 from singan_keras.scale_trainer import ScaleTrainer
 
 __all__ = ["ScaleResult", "train_pyramid"]
@@ -193,7 +193,7 @@ def train_pyramid(
     reals = build_pyramid(image, schedule)
     sizes = list(schedule.sizes)
     num_scales = schedule.num_scales
-    z_star = draw_noise(np.random.default_rng(config.seed), 1, sizes[0], single_channel=True)[0]
+    z_star = numpy_normal_map(np.random.default_rng(config.seed), sizes[0], single_channel=True)
 
     model = SinGAN(
         generators=[],

@@ -103,7 +103,7 @@ def test_sampling_records_no_gradients(trained):
     import keras
 
     from singan_keras.applications import super_resolve
-    from singan_keras.sampling import generate, reconstruct
+    from singan_keras.sampling import SampleOptions, TrainedPyramid, generate, reconstruct
 
     model, _, _ = trained
     recording = []
@@ -123,7 +123,8 @@ def test_sampling_records_no_gradients(trained):
 
     generators = [Recorder(g) for g in model.generators]
     args = (generators, model.noise_amplitudes, model.sizes)
-    assert generate(*args, num_samples=2, seed=0).shape == (2, *model.sizes[-1], 3)
+    pyramid = TrainedPyramid(*args)
+    assert generate(pyramid, SampleOptions(2, seed=0)).shape == (2, *model.sizes[-1], 3)
     assert len(reconstruct(*args, model.z_star)) == model.num_scales
     finest = model.generators[-1]
     model.generators[-1] = Recorder(finest)

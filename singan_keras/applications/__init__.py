@@ -1,4 +1,4 @@
-"""The applications of a trained SinGAN (paper §4): each its own module over one sampler.
+"""The applications of a trained SinGAN (paper §4): each its own module, one sampler for all.
 
 | function | paper | module |
 |---|---|---|
@@ -12,8 +12,10 @@
 | `load_mask`, `blend_mask`, `blend` | Figs. 12, 13 | `editing` |
 | `random_walk`, `mp4_writer_available` | Fig. 1 | `animation` |
 
-Paint-to-image, editing and harmonization inject a user image at a coarse scale n and
-generate the finer scales (`injection`); scale 0 is the coarsest, so n runs from 1 to
+Every application runs the pyramid with `singan_keras.sampling.run_pyramid`, the sampler of
+`SinGAN.sample`, fed its own noise or start image. Paint-to-image, editing and
+harmonization inject a user image at a coarse scale n and generate the finer scales
+(`injection`); scale 0 is the coarsest, so n runs from 1 to
 ``model.num_scales - 1``. Every function takes a `seed`; noise is drawn with numpy, so a
 seed gives the same result under TensorFlow, JAX and PyTorch. User inputs are validated and
 errors are a `ValueError` whose message names the command-line flag and the allowed range.

@@ -29,11 +29,17 @@ from pathlib import Path
 
 import numpy as np
 
-from singan_keras.applications.injection import check_start_scale, run_scales
+from singan_keras.applications.injection import check_start_scale
 from singan_keras.errors import InputError
 from singan_keras.image_io import default_file_mode
 from singan_keras.imresize import imresize
-from singan_keras.sampling import draw_noise, reconstruct
+from singan_keras.sampling import (
+    NoiseMaps,
+    TrainedPyramid,
+    numpy_normal_map,
+    reconstruct,
+    run_batches,
+)
 
 __all__ = ["animate", "mp4_writer_available", "random_walk", "save_animation"]
 
@@ -66,11 +72,11 @@ def random_walk(
         (5, 4, 4, 3)
     """
     size = anchor.shape[:2]
-    z_1 = 0.95 * anchor + 0.05 * draw_noise(rng, 1, size, single_channel)[0]
+    z_1 = 0.95 * anchor + 0.05 * numpy_normal_map(rng, size, single_channel)
     z_2 = anchor
     walk = np.empty((frames, *anchor.shape), np.float32)
     for t in range(frames):
-        step = beta * (z_1 - z_2) + (1.0 - beta) * draw_noise(rng, 1, size, single_channel)[0]
+        step = beta * (z_1 - z_2) + (1.0 - beta) * numpy_normal_map(rng, size, single_channel)
         z = alpha * anchor + (1.0 - alpha) * (z_1 + step)
         z_2, z_1 = z_1, z
         walk[t] = z
@@ -127,7 +133,12 @@ def animate(
             model.generators[:start_scale], model.noise_amplitudes, model.sizes, model.z_star
         )[-1]
         start_image = imresize(coarse, model.sizes[start_scale]).astype(np.float32)
-    return run_scales(model, start_scale, start_image, noise)
+    return run_batches(
+        TrainedPyramid.of(model),
+        NoiseMaps(noise, start_scale),
+        start_scale=start_scale,
+        start_image=start_image,
+    )
 
 
 def mp4_writer_available() -> bool:

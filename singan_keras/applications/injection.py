@@ -1,9 +1,8 @@
 """Injecting an image into a trained pyramid at scale n and generating the finer scales.
 
-This is the one sampler the applications share (paper §4): paint-to-image (Fig. 11),
-editing (Fig. 12) and harmonization (Fig. 13) feed a user image in at a coarse scale n,
-animation (Fig. 1) feeds chosen noise maps, super-resolution runs the finest generator on
-growing images. Each of those lives in its own module and calls the functions here.
+Paint-to-image (Fig. 11), editing (Fig. 12) and harmonization (Fig. 13) feed a user image in
+at a coarse scale n (paper §4); this module validates the user's image and prepares it.
+Like every generation, the scales then run through `singan_keras.sampling.run_pyramid`.
 
 Index direction (as everywhere in singan_keras): scale 0 is the coarsest and scale K − 1 the
 finest (the paper's n = N − k). From a start scale s the pyramid runs
@@ -16,33 +15,27 @@ downscaling it to scale s − 1 and upsampling that to scale s (`injection_input
 has the blur of a coarse-scale output. Injecting the training image itself therefore gives
 exactly `SinGAN.sample(start_scale=s, start_input="real")`.
 
-Noise comes from numpy, one stream per image (``SeedSequence(seed).spawn``), drawn scale by
-scale in the same order as `singan_keras.sampling.generate`, so results are the same under
+Noise comes from numpy, one stream per image (`singan_keras.sampling.PerImageNoise`), drawn
+scale by scale as `singan_keras.sampling.generate` draws it, so results are the same under
 every backend.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 
-import keras
 import numpy as np
 
 from singan_keras.errors import InputError
-from singan_keras.imresize import imresize, resize_images
-from singan_keras.layout import data_format, to_internal, to_numpy_nhwc
-from singan_keras.sampling import draw_noise, without_gradients
+from singan_keras.imresize import imresize
+from singan_keras.sampling import PerImageNoise, TrainedPyramid, run_batches
 
 __all__ = [
     "allowed_sizes",
-    "apply_generator",
     "check_start_scale",
-    "fresh_noise",
     "inject",
     "injection_input",
     "load_user_image",
-    "run_scales",
     "to_finest",
 ]
 
@@ -160,95 +153,7 @@ def load_user_image(model, image: ImageLike, flag: str) -> tuple[np.ndarray, np.
     return array, to_finest(model, array)
 
 
-# -- the shared sampler ------------------------------------------------------------------------
-
-
-@without_gradients
-def apply_generator(generator: keras.Model, noise_amplitude: float, noise, previous) -> np.ndarray:
-    """One generator step x~ = G(σ z, x_prev) on numpy NHWC arrays (any spatial size).
-
-    Args:
-        generator: a trained G_k.
-        noise_amplitude: σ_k.
-        noise: (N, H, W, 3) standard-normal noise z.
-        previous: (N, H, W, 3) upsampled previous output; None at the coarsest scale (zeros).
-
-    Returns:
-        (N, H, W, 3) float32 numpy array.
-    """
-    noise = to_internal(np.asarray(noise, np.float32) * np.float32(noise_amplitude))
-    previous = keras.ops.zeros_like(noise) if previous is None else to_internal(previous)
-    return to_numpy_nhwc(generator([noise, previous], training=False))
-
-
-def fresh_noise(
-    sizes: Sequence[tuple[int, int]], start_scale: int, num_samples: int, seed: int | None
-) -> list[np.ndarray]:
-    """Standard-normal noise for scales ``start_scale ..`` of `sizes`, one stream per image.
-
-    Image i's maps are drawn from ``SeedSequence(seed).spawn(num_samples)[i]`` scale after
-    scale, exactly as `singan_keras.sampling.generate` draws them; the coarsest scale's map
-    is one channel repeated three times (reference).
-
-    Returns:
-        A list with one (num_samples, H_k, W_k, 3) array per scale k >= start_scale.
-    """
-    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(num_samples)]
-    per_image = [
-        [draw_noise(rng, 1, sizes[k], k == 0)[0] for k in range(start_scale, len(sizes))]
-        for rng in rngs
-    ]
-    return [np.stack(maps) for maps in zip(*per_image, strict=True)]
-
-
-def run_scales(
-    model,
-    start_scale: int,
-    start_image: np.ndarray | None,
-    noise: Sequence[np.ndarray],
-    batch_size: int = 16,
-) -> np.ndarray:
-    """Runs G_s .. G_{K−1} from an injected image with the given noise maps.
-
-    Args:
-        model: the trained `SinGAN`.
-        start_scale: s, the first scale to run.
-        start_image: the input of G_s, (H_s, W_s, 3) (shared by all images) or
-            (N, H_s, W_s, 3); None only when s = 0 (the coarsest has no image input).
-        noise: standard-normal maps, one (N, H_k, W_k, 3) array per scale k >= s; their
-            sizes set the output size.
-        batch_size: images through the networks at once.
-
-    Returns:
-        (N, H, W, 3) float32 numpy array of the finest scale, about [-1, 1].
-    """
-    if start_image is None and start_scale != 0:
-        raise ValueError("start_image is needed when start_scale > 0.")
-    if len(noise) != model.num_scales - start_scale:
-        raise ValueError(
-            f"need one noise map per scale from {start_scale} to {model.num_scales - 1}; "
-            f"got {len(noise)}."
-        )
-    count = noise[0].shape[0]
-    outputs = []
-    for first in range(0, count, batch_size):
-        last = min(first + batch_size, count)
-        image = None
-        if start_image is not None:
-            image = np.asarray(start_image, np.float32)
-            if image.ndim == 3:
-                image = np.repeat(image[None], last - first, axis=0)
-            else:
-                image = image[first:last]
-        for offset, k in enumerate(range(start_scale, model.num_scales)):
-            z = noise[offset][first:last]
-            if image is not None and image.shape[1:3] != z.shape[1:3]:
-                # x~_{k−1} ↑ r: the same MATLAB-bicubic map the sampler and training use
-                resized = resize_images(to_internal(image), z.shape[1:3], data_format())
-                image = to_numpy_nhwc(resized)
-            image = apply_generator(model.generators[k], model.noise_amplitudes[k], z, image)
-        outputs.append(image)
-    return np.concatenate(outputs, axis=0)
+# -- injecting ----------------------------------------------------------------------------------
 
 
 def injection_input(model, image: np.ndarray, start_scale: int) -> np.ndarray:
@@ -301,5 +206,5 @@ def inject(
             f"the injected image must have scale {start_scale}'s size "
             f"{model.sizes[start_scale]}, got {image.shape[:2]}."
         )
-    noise = fresh_noise(model.sizes, start_scale, num_samples, seed)
-    return run_scales(model, start_scale, image, noise)
+    noise = PerImageNoise.from_seed(seed, num_samples)
+    return run_batches(TrainedPyramid.of(model), noise, start_scale=start_scale, start_image=image)

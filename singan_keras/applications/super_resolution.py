@@ -36,10 +36,12 @@ import warnings
 
 import numpy as np
 
-from singan_keras.applications.injection import apply_generator, load_user_image
+from singan_keras.applications.injection import load_user_image
 from singan_keras.config import TrainConfig, preset
 from singan_keras.errors import InputError
 from singan_keras.imresize import imresize
+from singan_keras.layout import to_internal, to_numpy_nhwc
+from singan_keras.sampling import PerImageNoise, TrainedPyramid, run_batches
 
 __all__ = [
     "SR_MIN_SIZE",
@@ -159,12 +161,19 @@ def super_resolve(
     else:
         current = load_user_image(model, image, "IMAGE")[1]
     height, width = current.shape[:2]
-    generator, amplitude = model.generators[-1], model.noise_amplitudes[-1]
-    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
-    for j in range(1, steps + 1):
-        grow = factor ** (j / steps)  # r^j, and exactly s at the last step
-        size = (round(height * grow), round(width * grow))
-        upsampled = imresize(current, size)[None]  # x_{j−1} ↑ r (MATLAB bicubic)
-        noise = rng.standard_normal((1, *size, 3), dtype=np.float32)
-        current = apply_generator(generator, amplitude, noise, upsampled)[0]
-    return current
+    # r^j, and exactly s at the last step: x_j = G_finest(σ z_j, x_{j−1} ↑ r), j = 1 .. k
+    sizes = [
+        (round(height * factor ** (j / steps)), round(width * factor ** (j / steps)))
+        for j in range(1, steps + 1)
+    ]
+    chain = TrainedPyramid(
+        [model.generators[-1]] * steps, [model.noise_amplitudes[-1]] * steps, sizes
+    )
+    noise = PerImageNoise.from_seed(seed, 1, single_channel_coarsest=False)
+    return run_batches(chain, noise, start_image=current, upsample=upsample_with_imresize)[0]
+
+
+def upsample_with_imresize(images, size: tuple[int, int]):
+    """x ↑ r of super-resolution's steps: numpy `imresize`, image by image (float64 inside,
+    so it can differ from the float32 `resize_images` of the pyramid in the last bit)."""
+    return to_internal(np.stack([imresize(image, size) for image in to_numpy_nhwc(images)]))
