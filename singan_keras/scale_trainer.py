@@ -33,6 +33,7 @@ from singan_keras.config import TrainConfig
 from singan_keras.imresize import resize_images
 from singan_keras.layout import channel_axis, data_format, to_internal
 from singan_keras.optimizers import CriticGeneratorOptimizers, make_adam
+from singan_keras.sampling import keras_noise, keras_normal_maps, run_pyramid
 
 __all__ = ["ScaleTrainer"]
 
@@ -114,19 +115,7 @@ class ScaleTrainer(TrainStep, keras.Model):
             jit_compile="auto",
         )
 
-    # -- noise ---------------------------------------------------------------------------
-
-    def draw_noise(self, size: tuple[int, int], single_channel: bool, count: int = 1):
-        """Gaussian noise of `count` images of `size`; one channel x3 at the coarsest."""
-        channels = 1 if single_channel else 3
-        if data_format() == "channels_first":
-            shape = (count, channels, *size)
-        else:
-            shape = (count, *size, channels)
-        noise = keras.random.normal(shape, seed=self.seed_generator)
-        if single_channel:
-            noise = ops.repeat(noise, 3, axis=channel_axis())
-        return noise
+    # -- the frozen coarser scales -------------------------------------------------------
 
     def random_previous(self, count: int = 1):
         """(x~_{n+1})↑r for `count` fresh random samples through the frozen coarser scales.
@@ -136,18 +125,13 @@ class ScaleTrainer(TrainStep, keras.Model):
         """
         if self.is_coarsest:
             return ops.zeros((count, *tuple(self.real.shape)[1:]), dtype=self.real.dtype)
-        image = None
-        for k, (generator, amplitude) in enumerate(
-            zip(self.frozen_generators, self.frozen_noise_amplitudes, strict=True)
-        ):
-            noise = self.draw_noise(self.sizes[k], single_channel=(k == 0), count=count)
-            noise = noise * amplitude
-            if image is None:
-                previous = ops.zeros_like(noise)
-            else:
-                previous = resize_images(image, self.sizes[k], data_format())
-            image = generator([noise, previous], training=False)
-        return resize_images(image, self.sizes[-1], data_format())
+        coarser = run_pyramid(
+            self.frozen_generators,
+            self.frozen_noise_amplitudes,
+            keras_noise(self.seed_generator, count),
+            self.sizes,
+        )
+        return resize_images(coarser, self.sizes[-1], data_format())
 
     # -- losses (paper Eq. 4-5) ----------------------------------------------------------
 
@@ -191,10 +175,10 @@ class ScaleTrainer(TrainStep, keras.Model):
         """One SinGAN iteration: critic steps then generator steps. Returns the logs."""
         config = self.config
         size = self.sizes[-1]
-        scaled_noise = self.draw_noise(size, single_channel=self.is_coarsest)
+        scaled_noise = keras_normal_maps(self.seed_generator, 1, size, self.is_coarsest)
         scaled_noise = scaled_noise * self.noise_amplitude
         if self.is_coarsest and config.redraw_z_star_each_iteration:
-            self.z_star.assign(self.draw_noise(size, single_channel=True))
+            self.z_star.assign(keras_normal_maps(self.seed_generator, 1, size, single_channel=True))
 
         critic_variables = self.critic.trainable_variables
         # One fresh random coarser image per critic step (the reference redraws it each step).
