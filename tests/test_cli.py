@@ -283,6 +283,15 @@ def test_env(capsys):
         assert name in out
     [backend_row] = [line for line in out.splitlines() if line.startswith("backend ")]
     assert backend_row.split()[1] == keras.backend.backend()
+    from singan_keras import backends
+
+    [fast_row] = [line for line in out.splitlines() if line.startswith("fast paths ")]
+    assert fast_row.split()[2] == ("on" if backends.FAST_PATHS else "off")
+    [cache_row] = [line for line in out.splitlines() if line.startswith("compile cache ")]
+    if keras.backend.backend() == "jax":  # the tests' cache, set in conftest.py
+        assert cache_row.split(None, 2)[2] == os.environ["JAX_COMPILATION_CACHE_DIR"]
+    else:
+        assert "none" in cache_row
 
 
 def test_module_entry_point_does_not_import_a_backend_for_help():

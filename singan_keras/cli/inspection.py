@@ -81,27 +81,28 @@ def _distribution_version(name: str) -> str | None:
         return None
 
 
-def _gpu_visible(backend: str) -> str:
+def _gpu_visible() -> str:
     """'yes (...)' / 'no' for the active backend; never raises."""
     try:
-        if backend == "tensorflow":
-            import tensorflow as tf
+        from singan_keras import backends
 
-            devices = [d.name for d in tf.config.list_physical_devices("GPU")]
-        elif backend == "jax":
-            import jax
-
-            devices = [str(d) for d in jax.devices() if d.platform == "gpu"]
-        elif backend == "torch":
-            import torch
-
-            count = torch.cuda.device_count() if torch.cuda.is_available() else 0
-            devices = [torch.cuda.get_device_name(i) for i in range(count)]
-        else:
-            return f"unknown (backend {backend})"
+        devices = backends.accelerators()
     except Exception as error:  # a broken CUDA install must not stop a bug report
         return f"unknown ({type(error).__name__}: {error})".splitlines()[0]
     return f"yes ({', '.join(devices)})" if devices else "no"
+
+
+def _backend_rows() -> list[tuple[str, str]]:
+    """Fast paths and the compile cache of `singan_keras.backends` (the `singan` command turns
+    the JAX cache on: it owns its process)."""
+    from singan_keras import backends
+
+    fast = "on" if backends.FAST_PATHS else "off (SINGAN_KERAS_FAST_PATHS=0)"
+    cache = backends.enable_compile_cache()
+    return [
+        ("fast paths", fast),
+        ("compile cache", str(cache) if cache else "none (nothing compiled is kept on disk)"),
+    ]
 
 
 def run_env(args: argparse.Namespace) -> int:
@@ -128,7 +129,8 @@ def run_env(args: argparse.Namespace) -> int:
     if backend is not None:
         version = getattr(sys.modules.get(backend), "__version__", "?")  # imported by Keras
         rows.append(("backend", f"{backend} {version}"))
-        rows.append(("GPU visible", _gpu_visible(backend)))
+        rows.append(("GPU visible", _gpu_visible()))
+        rows.extend(_backend_rows())
     for name, distributions in (
         ("tensorflow", ("tensorflow", "tensorflow-cpu")),
         ("jax", ("jax",)),

@@ -286,9 +286,14 @@ def run_train(args: argparse.Namespace) -> int:
 
     import keras
 
-    from singan_keras import SinGAN, save_grid, save_image
+    from singan_keras import SinGAN, backends, save_grid, save_image
 
     say(f"Keras backend: {keras.backend.backend()} (choose with KERAS_BACKEND)")
+    # The command owns its process, so it may turn on JAX's on-disk compile cache (the
+    # library does not: it is process-wide configuration). `singan env` shows where.
+    cache = backends.enable_compile_cache()
+    if cache is not None:
+        say(f"Compile cache: {cache}")
     say(f"Scale schedule of {args.image}:\n{schedule}")
     run_dir = Path(args.out)
     try:
