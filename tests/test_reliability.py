@@ -110,6 +110,8 @@ def _check_every_file_is_complete(run_dir: Path) -> list[Path]:
         elif path.suffix == ".png":
             with Image.open(path) as image:
                 image.load()
+        elif path.name == ".lock":  # the PID of the process training, or empty
+            assert re.fullmatch(r"(\d+\n)?", path.read_text()), path
         else:
             pytest.fail(f"unexpected file in the run directory: {path}")
     return temporaries
@@ -433,21 +435,16 @@ def interrupted_run(run_image, tmp_path_factory):
     stages = {"argv": argv, "run_dir": run_dir, "rss": []}
 
     # 1. Ctrl-C: a real SIGINT, sent as scale INTERRUPTED_AT starts training.
-    recorder, fits = training._LossRecorder, [0]  # a count: a recorder holds its trainer
-    on_begin, train_scale = recorder.on_train_begin, training._train_scale
+    train_scale = training.train_scale
 
-    def begin(self, logs=None):
-        fits[0] += 1
-        on_begin(self, logs)
-        if fits[0] == INTERRUPTED_AT + 1:
+    def measured_train_scale(pyramid, k, *args, **kwargs):
+        if k == INTERRUPTED_AT:
             # raise_signal, not os.kill(getpid()): a process-directed signal may land on one
             # of JAX's threads, and the main thread then raises KeyboardInterrupt wherever it
             # happens to be: in 2 of 3 full JAX suites here, somewhere that swallowed it
             # (training went on). raise_signal delivers it to this thread, right here.
             signal.raise_signal(signal.SIGINT)
-
-    def measured_train_scale(*args, **kwargs):
-        finished = train_scale(*args, **kwargs)  # the scale's trainer is garbage from here on
+        finished = train_scale(pyramid, k, *args, **kwargs)  # its trainer is garbage now
         stages["rss"].append(_trimmed_rss())
         return finished
 
@@ -456,8 +453,7 @@ def interrupted_run(run_image, tmp_path_factory):
     previous_handler = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(recorder, "on_train_begin", begin)
-            patch.setattr(training, "_train_scale", measured_train_scale)
+            patch.setattr(training, "train_scale", measured_train_scale)
             stages["ctrl_c"] = _run_main(argv)
     finally:
         signal.signal(signal.SIGINT, previous_handler)
@@ -790,7 +786,7 @@ def test_a_full_disk_stops_with_one_line_and_keeps_the_finished_scales(
     """A disk that fills up during a run: first found by the free-space check before a scale,
     then by a write that fails half-way (mocked: h5py's own reaction to a real full disk
     varies, down to a crash). Both leave the finished scales loadable and resumable."""
-    from singan_keras import training
+    from singan_keras import checkpoint
 
     run_dir = tmp_path / "run on a small disk"
     argv = ["train", run_image, "--out", run_dir, *TINY_FLAGS, "--quiet"]
@@ -802,7 +798,7 @@ def test_a_full_disk_stops_with_one_line_and_keeps_the_finished_scales(
         full = (run_dir / "scale_01" / "generator.weights.h5").exists()
         return usage._replace(free=100_000) if full else usage
 
-    monkeypatch.setattr(training.shutil, "disk_usage", nearly_full)
+    monkeypatch.setattr(checkpoint.shutil, "disk_usage", nearly_full)
     code, _, err = _cli(argv, capsys)
     line = _error_line(err)
     assert code == 2
