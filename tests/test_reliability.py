@@ -746,6 +746,74 @@ def test_bad_arguments_for_a_trained_run(case, interrupted_run, run_image, tmp_p
     assert not out.parent.exists()
 
 
+# -- 3. (continued) one writer per run directory ------------------------------------------------
+
+HOLD_LOCK = r"""
+import sys, time
+from singan_keras.checkpoint import RunDirectoryLock
+RunDirectoryLock(sys.argv[1]).acquire()
+print("locked", flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.fixture
+def lock_holder(tmp_path):
+    """A second process that holds the lock of ``tmp_path / "run"`` (and does nothing else)."""
+    run_dir = tmp_path / "run"
+    log = tmp_path / "holder.log"
+    with open(log, "w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-c", HOLD_LOCK, str(run_dir)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=dict(os.environ, KERAS_BACKEND=keras.backend.backend()),
+        )
+    try:
+        _wait_for_line(log, "locked", process, timeout=120)
+        yield run_dir, process
+    finally:
+        process.kill()
+        process.wait(timeout=60)
+
+
+@one_backend
+@pytest.mark.skipif(os.name != "posix", reason="run directories are locked on POSIX only")
+def test_a_second_trainer_stops_with_one_line_naming_the_holder(lock_holder, run_image, capsys):
+    run_dir, holder = lock_holder
+    expected = f"{run_dir} is being written by another process (PID {holder.pid})"
+    for extra in ([], ["--resume"]):
+        code, _, err = _cli(["train", run_image, "--out", run_dir, *TINY_FLAGS, *extra], capsys)
+        assert code == 2 and expected in _error_line(err)
+    with pytest.raises(RunDirectoryError, match=re.escape(expected)):
+        SinGAN.train(run_image, _tiny_api_config(), run_dir, resume=True, verbose=0)
+    model = SinGAN.train(smooth_image(24, 28), _tiny_api_config(), verbose=0)
+    with pytest.raises(RunDirectoryError, match=re.escape(expected)):
+        model.save(run_dir)
+    assert sorted(p.name for p in run_dir.iterdir()) == [".lock"]  # nothing was written
+
+
+@one_backend
+@pytest.mark.skipif(os.name != "posix", reason="run directories are locked on POSIX only")
+def test_a_killed_holder_releases_the_lock(lock_holder, run_image, capsys):
+    run_dir, holder = lock_holder
+    holder.send_signal(signal.SIGKILL)
+    holder.wait(timeout=60)
+    code, _, err = _cli(["train", run_image, "--out", run_dir, *TINY_FLAGS, "--quiet"], capsys)
+    assert code == 0, err
+    assert SinGAN.load(run_dir).is_complete
+    assert (run_dir / ".lock").read_text() == ""  # released by the trainer when it ended
+
+
+def _tiny_api_config():
+    from singan_keras import preset
+
+    return preset(
+        "quick", min_size=12, max_size=24, scale_factor=0.7, iterations=1, critic_steps=1,
+        generator_steps=1, base_channels=4,
+    )  # fmt: skip
+
+
 # -- 5. disk and paths ----------------------------------------------------------------------------
 
 TINY_FLAGS = [
