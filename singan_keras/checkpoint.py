@@ -232,10 +232,13 @@ def build_manifest(
 
     Example:
         >>> from singan_keras import preset, scale_schedule
-        >>> manifest = build_manifest(preset("quick"), scale_schedule(60, 80, 0.75, 25, 64),
-        ...                           [(32, 1.0)], "coffee")
-        >>> manifest["num_scales"], manifest["scales"][0]["noise_amplitude"]
-        (4, 1.0)
+        >>> schedule = scale_schedule(60, 80, 0.75, 25, 64)
+        >>> manifest = build_manifest(preset("quick"), schedule, [(32, 1.0)], "coffee")
+        >>> manifest["num_scales"] == schedule.num_scales, len(manifest["scales"])
+        (True, 1)
+        >>> entry = manifest["scales"][0]
+        >>> entry["size"] == list(schedule.sizes[0]), entry["channels"], entry["noise_amplitude"]
+        (True, 32, 1.0)
     """
     previous = previous or {}
     entries = [dict(entry) for entry in previous.get("scales", [])][: len(scales)]
