@@ -45,7 +45,7 @@ import json, sys, time
 import numpy as np
 from singan_keras.config import preset
 from singan_keras.models import build_critic, build_generator
-from singan_keras.scale_trainer import ScaleTrainer
+from singan_keras.scale_trainer import FrozenPyramid, ScaleTensors, ScaleTrainer
 
 cells, warmup, iters = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 for height, width, channels in cells:
@@ -53,8 +53,9 @@ for height, width, channels in cells:
     real = rng.uniform(-1, 1, (height, width, 3)).astype(np.float32)
     z_star = np.repeat(rng.standard_normal((height, width, 1)), 3, -1).astype(np.float32)
     trainer = ScaleTrainer(
-        build_generator(channels), build_critic(channels), [], [], [(height, width)], real,
-        np.zeros_like(real), 1.0, z_star, preset("paper", iterations=warmup + iters), seed=0,
+        build_generator(channels), build_critic(channels), FrozenPyramid(),
+        ScaleTensors(real, np.zeros_like(real), 1.0, z_star),
+        preset("paper", iterations=warmup + iters), seed=0,
     )
     trainer.compile_for_training()
     times = []

@@ -20,8 +20,9 @@ one line naming the file: `FileNotFoundError` for a missing path, `PermissionErr
 unreadable one, `ImageError` (a `ValueError`) for a directory, an empty file, a file that is
 not an image, a truncated or corrupt one, or one too large for Pillow to decode safely.
 
-`save_image` and `save_grid` write RGB PNGs atomically (a temporary file in the same folder,
-then `os.replace`), so an interrupted run never leaves half a PNG behind.
+`save_image` and `save_grid` write RGB PNGs atomically (`singan_keras.files.atomic_write_path`:
+a temporary file in the same folder, flushed, then renamed), so an interrupted run never leaves
+half a PNG behind.
 """
 
 from __future__ import annotations
@@ -31,12 +32,15 @@ import logging
 import math
 import os
 import pathlib
-import tempfile
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from singan_keras.errors import InputError
+from singan_keras.files import (
+    atomic_write_path,
+    default_file_mode,  # noqa: F401  (its home before files.py)
+)
 
 __all__ = ["ImageError", "image_size", "load_image", "save_grid", "save_image", "to_uint8"]
 
@@ -271,31 +275,12 @@ def _as_hwc3(image: np.ndarray, what: str = "image") -> np.ndarray:
     return image
 
 
-def default_file_mode() -> int:
-    """The mode a plainly created file gets (0o666 minus the umask).
-
-    ``tempfile.mkstemp`` creates files readable by their owner only; files renamed into place
-    from such a temporary get this mode first, so outputs are as readable as usual.
-    """
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
 def _write_png_atomically(pixels: np.ndarray, path: str | os.PathLike) -> pathlib.Path:
     path = pathlib.Path(path)
     if path.suffix.lower() != ".png":
         logger.warning("save_image '%s': writing PNG data despite the suffix.", path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            Image.fromarray(pixels).save(file, format="PNG")
-        os.chmod(temp_name, default_file_mode())
-        os.replace(temp_name, path)
-    except BaseException:
-        pathlib.Path(temp_name).unlink(missing_ok=True)
-        raise
+    with atomic_write_path(path, ".png") as temporary:
+        Image.fromarray(pixels).save(temporary, format="PNG")
     return path
 
 

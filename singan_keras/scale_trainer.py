@@ -23,6 +23,7 @@ from the backend's `TrainStep` mixin in `singan_keras.backends`, chosen once at 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import keras
 import numpy as np
@@ -35,7 +36,55 @@ from singan_keras.layout import channel_axis, data_format, to_internal
 from singan_keras.optimizers import CriticGeneratorOptimizers, make_adam
 from singan_keras.sampling import keras_noise, keras_normal_maps, run_pyramid
 
-__all__ = ["ScaleTrainer"]
+__all__ = ["FrozenPyramid", "ScaleTensors", "ScaleTrainer"]
+
+
+@dataclass(frozen=True, eq=False)
+class FrozenPyramid:
+    """The trained coarser scales a scale trains against, coarsest first (none at scale 0).
+
+    Attributes:
+        generators: G of every coarser scale, already trained (frozen).
+        noise_amplitudes: σ of every coarser scale.
+        sizes: (H, W) of every coarser scale.
+
+    Example:
+        >>> FrozenPyramid().generators  # the coarsest scale has nothing below it
+        ()
+    """
+
+    generators: Sequence[keras.Model] = ()
+    noise_amplitudes: Sequence[float] = ()
+    sizes: Sequence[tuple[int, int]] = ()
+
+    def __post_init__(self):
+        # Tuples, so that a caller appending to its own list later changes nothing here.
+        object.__setattr__(self, "generators", tuple(self.generators))
+        object.__setattr__(self, "noise_amplitudes", tuple(float(a) for a in self.noise_amplitudes))
+        object.__setattr__(self, "sizes", tuple(tuple(int(v) for v in s) for s in self.sizes))
+        if not len(self.generators) == len(self.noise_amplitudes) == len(self.sizes):
+            raise ValueError(
+                f"FrozenPyramid needs one σ and one size per generator, got "
+                f"{len(self.generators)} generators, {len(self.noise_amplitudes)} σ and "
+                f"{len(self.sizes)} sizes."
+            )
+
+
+@dataclass(frozen=True, eq=False)
+class ScaleTensors:
+    """The fixed inputs of the scale being trained (numpy (H, W, 3) arrays).
+
+    Attributes:
+        real: x_n, in [-1, 1].
+        previous_reconstruction: (x~^rec_{n+1})↑r; zeros at the coarsest scale.
+        noise_amplitude: σ_n (1 at the coarsest scale).
+        z_star: the fixed reconstruction noise, at the coarsest scale only; else None.
+    """
+
+    real: np.ndarray
+    previous_reconstruction: np.ndarray
+    noise_amplitude: float = 1.0
+    z_star: np.ndarray | None = None
 
 
 class ScaleTrainer(TrainStep, keras.Model):
@@ -44,28 +93,19 @@ class ScaleTrainer(TrainStep, keras.Model):
     Args:
         generator: G_n (see `singan_keras.models.build_generator`).
         critic: D_n.
-        frozen_generators: G of every coarser scale, coarsest first, already trained.
-        frozen_noise_amplitudes: σ of every coarser scale, coarsest first.
-        sizes: (H, W) of scales 0..n (this scale last).
-        real: x_n, numpy (H, W, 3) in [-1, 1].
-        previous_reconstruction: (x~^rec_{n+1})↑r, numpy (H, W, 3); zeros at the coarsest scale.
-        noise_amplitude: σ_n (1 at the coarsest scale).
-        z_star: the fixed reconstruction noise at the coarsest scale (numpy (H, W, 3)), else None.
+        frozen: the trained coarser scales (`FrozenPyramid`; empty at the coarsest scale).
+        scale: this scale's fixed inputs (`ScaleTensors`).
         config: the `TrainConfig`.
         seed: seed of this scale's training noise.
+        **kwargs: passed to `keras.Model` (e.g. ``name``).
     """
 
     def __init__(
         self,
         generator: keras.Model,
         critic: keras.Model,
-        frozen_generators: Sequence[keras.Model],
-        frozen_noise_amplitudes: Sequence[float],
-        sizes: Sequence[tuple[int, int]],
-        real: np.ndarray,
-        previous_reconstruction: np.ndarray,
-        noise_amplitude: float,
-        z_star: np.ndarray | None,
+        frozen: FrozenPyramid,
+        scale: ScaleTensors,
         config: TrainConfig,
         seed: int,
         **kwargs,
@@ -74,21 +114,22 @@ class ScaleTrainer(TrainStep, keras.Model):
         self.config = config
         self.generator = generator
         self.critic = critic
-        self.frozen_generators = list(frozen_generators)
-        self.frozen_noise_amplitudes = [float(a) for a in frozen_noise_amplitudes]
-        self.sizes = [tuple(int(v) for v in s) for s in sizes]
+        self.frozen_generators = list(frozen.generators)
+        self.frozen_noise_amplitudes = list(frozen.noise_amplitudes)
+        # sizes of scales 0..n, this one last
+        self.sizes = [*frozen.sizes, tuple(int(v) for v in np.shape(scale.real)[:2])]
         self.is_coarsest = not self.frozen_generators
-        self.noise_amplitude = float(noise_amplitude)
-        self.real = to_internal(real)
-        self.previous_reconstruction = to_internal(previous_reconstruction)
+        self.noise_amplitude = float(scale.noise_amplitude)
+        self.real = to_internal(scale.real)
+        self.previous_reconstruction = to_internal(scale.previous_reconstruction)
         self.seed_generator = keras.random.SeedGenerator(seed)
         if self.is_coarsest:
-            if z_star is None:
+            if scale.z_star is None:
                 raise ValueError("The coarsest scale needs z_star.")
             self.z_star = self.add_weight(
                 shape=tuple(self.real.shape), initializer="zeros", trainable=False, name="z_star"
             )
-            self.z_star.assign(to_internal(z_star))
+            self.z_star.assign(to_internal(scale.z_star))
         decay_after = round(config.lr_decay_at * config.iterations)
         adam = dict(
             learning_rate=config.learning_rate,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -10,22 +11,18 @@ from typing import Any
 import keras
 import numpy as np
 
-from singan_keras.checkpoint import (
-    RunDirectoryError,
-    load_array_file,
-    load_weights,
-    read_manifest,
-    save_array,
-    save_arrays,
-    save_weights,
-    scale_dir,
-    write_manifest,
-)
+from singan_keras.checkpoint import RunDirectoryWriter, read_run, save_run
 from singan_keras.config import TrainConfig, preset
 from singan_keras.errors import InputError
-from singan_keras.models import build_generator
-from singan_keras.pyramid import ScaleSchedule
-from singan_keras.sampling import SampleOptions, TrainedPyramid, generate, reconstruct
+from singan_keras.pyramid import ScaleSchedule, build_pyramid, scale_schedule
+from singan_keras.sampling import (
+    SampleOptions,
+    TrainedPyramid,
+    generate,
+    numpy_normal_map,
+    reconstruct,
+)
+from singan_keras.training import ScaleResult, TrainedScale, train_pyramid
 
 __all__ = ["SinGAN"]
 
@@ -100,7 +97,7 @@ class SinGAN:
         *,
         resume: bool = False,
         callbacks: Sequence[keras.callbacks.Callback] = (),
-        on_scale_end: Callable[[SinGAN, Any], None] | None = None,
+        on_scale_end: Callable[[SinGAN, ScaleResult], None] | None = None,
         verbose: int | str = "auto",
     ) -> SinGAN:
         """Trains a pyramid on one image, coarse to fine.
@@ -111,33 +108,56 @@ class SinGAN:
             config: a `TrainConfig` or a preset name (``"paper"``, ``"quick"``,
                 ``"official"``); default ``"paper"``.
             run_dir: directory to save every finished scale into (resumable); None keeps the
-                model in memory only (save it later with `save`).
+                model in memory only (save it later with `save`). Training holds an OS lock
+                on it: a second process training into it stops with a `RunDirectoryError`.
             resume: continue an interrupted run in `run_dir` at its first unfinished scale.
-            callbacks: Keras callbacks given to each scale's ``fit()``.
-            on_scale_end: ``f(model_so_far, ScaleResult)`` called after every scale.
-            verbose: ``fit()`` verbosity.
+            callbacks: Keras callbacks given to each scale's ``fit()``. Each iteration is one
+                Keras epoch: ``on_epoch_end`` and ``on_train_batch_end`` get its losses.
+            on_scale_end: ``f(model_so_far, ScaleResult)`` called after every scale (after
+                it is saved into `run_dir`).
+            verbose: 0 silent, 1 (or "auto") a progress bar per scale, 2 one line per scale.
 
         Returns:
             The trained `SinGAN`.
         """
-        from singan_keras.training import train_pyramid
-
         if config is None:
             config = preset("paper")
         elif isinstance(config, str):
             config = preset(config)
         array, source, input_shape = _load_training_image(image, config.max_size)
-        return train_pyramid(
-            array,
-            config,
-            run_dir,
-            resume=resume,
-            source=source,
-            input_shape=input_shape,
-            callbacks=callbacks,
-            on_scale_end=on_scale_end,
-            verbose=verbose,
-        )
+        model = cls._untrained(array, config, source, input_shape)
+        critic = None
+        hooks = []
+        with contextlib.ExitStack() as stack:
+            if run_dir is not None:
+                writer = stack.enter_context(RunDirectoryWriter(run_dir, source))
+                if writer.open(config, model.schedule, resume=resume):
+                    model = cls.load(run_dir)
+                    critic = writer.last_critic(model.channels)
+                writer.start(model)
+                hooks.append(writer)
+            if on_scale_end is not None:
+                hooks.append(_ReportEachScale(on_scale_end))
+            train_pyramid(model, critic=critic, callbacks=callbacks, hooks=hooks, verbose=verbose)
+        return model
+
+    @classmethod
+    def _untrained(
+        cls, image: np.ndarray, config: TrainConfig, source: str, input_shape: tuple[int, int]
+    ) -> SinGAN:
+        """A model with no trained scale yet: schedule, image pyramid and z*."""
+        try:
+            schedule = scale_schedule(
+                *input_shape, config.scale_factor, config.min_size, config.max_size
+            )
+        except ValueError as error:
+            if source == "array":
+                raise
+            raise InputError(f"'{source}': {error}") from None
+        reals = build_pyramid(image, schedule)
+        rng = np.random.default_rng(config.seed)
+        z_star = numpy_normal_map(rng, schedule.sizes[0], single_channel=True)
+        return cls([], [], schedule, reals, z_star, config, {})
 
     @classmethod
     def load(cls, run_dir: str | os.PathLike) -> SinGAN:
@@ -146,38 +166,25 @@ class SinGAN:
         Raises:
             RunDirectoryError: the directory is not a complete, compatible run.
         """
-        from singan_keras.training import load_reals, parse_manifest
-
-        run_dir = Path(run_dir)
-        manifest = read_manifest(run_dir)
-        config, schedule, scales = parse_manifest(run_dir, manifest)
-        reals = load_reals(run_dir, schedule.sizes)
-        z_star = load_array_file(run_dir / "z_star.npy")
-        if not isinstance(z_star, np.ndarray) or z_star.shape != (*schedule.sizes[0], 3):
-            raise RunDirectoryError(f"{run_dir}/z_star.npy: wrong shape for this run.")
-        generators, amplitudes = [], []
-        for k, (channels, noise_amplitude) in enumerate(scales):
-            generator = build_generator(channels, name=f"generator_{k:02d}")
-            load_weights(generator, scale_dir(run_dir, k) / "generator.weights.h5")
-            generator.trainable = False
-            generators.append(generator)
-            amplitudes.append(noise_amplitude)
+        saved = read_run(run_dir)
         return cls(
-            generators, amplitudes, schedule, reals, z_star.astype(np.float32), config, manifest
+            saved.generators,
+            saved.noise_amplitudes,
+            saved.schedule,
+            saved.reals,
+            saved.z_star,
+            saved.config,
+            saved.metadata,
         )
 
     def save(self, run_dir: str | os.PathLike) -> Path:
-        """Writes the model as a run directory (see `singan_keras.checkpoint`)."""
-        from singan_keras.training import _manifest
+        """Writes the model as a run directory (see `singan_keras.checkpoint`).
 
+        Raises:
+            RunDirectoryError: another process is writing that directory.
+        """
         run_dir = Path(run_dir)
-        reals = {f"scale_{k:02d}": real for k, real in enumerate(self.reals)}
-        save_arrays(run_dir / "reals.npz", **reals)
-        save_array(run_dir / "z_star.npy", self.z_star)
-        for k, generator in enumerate(self.generators):
-            save_weights(generator, scale_dir(run_dir, k) / "generator.weights.h5")
-        self.metadata = _manifest(self, self.metadata.get("source", "array"), self.metadata)
-        write_manifest(run_dir, self.metadata)
+        self.metadata = save_run(run_dir, self)
         return run_dir
 
     # -- properties ----------------------------------------------------------------------
@@ -255,3 +262,16 @@ class SinGAN:
         """The reconstruction of the training image from z* (paper Eq. 5), (H, W, 3)."""
         self._check_trained()
         return reconstruct(self.generators, self.noise_amplitudes, self.sizes, self.z_star)[-1]
+
+
+class _ReportEachScale:
+    """The `ScaleHook` behind ``SinGAN.train(on_scale_end=f)``: ``f(model_so_far, result)``."""
+
+    def __init__(self, report: Callable[[SinGAN, ScaleResult], None]):
+        self.report = report
+
+    def scale_begin(self, scale: int) -> list[keras.callbacks.Callback]:
+        return []
+
+    def scale_end(self, pyramid: SinGAN, trained: TrainedScale) -> None:
+        self.report(pyramid, trained.result)

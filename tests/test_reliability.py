@@ -110,6 +110,8 @@ def _check_every_file_is_complete(run_dir: Path) -> list[Path]:
         elif path.suffix == ".png":
             with Image.open(path) as image:
                 image.load()
+        elif path.name == ".lock":  # the PID of the process training, or empty
+            assert re.fullmatch(r"(\d+\n)?", path.read_text()), path
         else:
             pytest.fail(f"unexpected file in the run directory: {path}")
     return temporaries
@@ -433,21 +435,16 @@ def interrupted_run(run_image, tmp_path_factory):
     stages = {"argv": argv, "run_dir": run_dir, "rss": []}
 
     # 1. Ctrl-C: a real SIGINT, sent as scale INTERRUPTED_AT starts training.
-    recorder, fits = training._LossRecorder, [0]  # a count: a recorder holds its trainer
-    on_begin, train_scale = recorder.on_train_begin, training._train_scale
+    train_scale = training.train_scale
 
-    def begin(self, logs=None):
-        fits[0] += 1
-        on_begin(self, logs)
-        if fits[0] == INTERRUPTED_AT + 1:
+    def measured_train_scale(pyramid, k, *args, **kwargs):
+        if k == INTERRUPTED_AT:
             # raise_signal, not os.kill(getpid()): a process-directed signal may land on one
             # of JAX's threads, and the main thread then raises KeyboardInterrupt wherever it
             # happens to be: in 2 of 3 full JAX suites here, somewhere that swallowed it
             # (training went on). raise_signal delivers it to this thread, right here.
             signal.raise_signal(signal.SIGINT)
-
-    def measured_train_scale(*args, **kwargs):
-        finished = train_scale(*args, **kwargs)  # the scale's trainer is garbage from here on
+        finished = train_scale(pyramid, k, *args, **kwargs)  # its trainer is garbage now
         stages["rss"].append(_trimmed_rss())
         return finished
 
@@ -456,8 +453,7 @@ def interrupted_run(run_image, tmp_path_factory):
     previous_handler = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(recorder, "on_train_begin", begin)
-            patch.setattr(training, "_train_scale", measured_train_scale)
+            patch.setattr(training, "train_scale", measured_train_scale)
             stages["ctrl_c"] = _run_main(argv)
     finally:
         signal.signal(signal.SIGINT, previous_handler)
@@ -758,6 +754,74 @@ def test_bad_arguments_for_a_trained_run(case, interrupted_run, run_image, tmp_p
     assert not out.parent.exists()
 
 
+# -- 3. (continued) one writer per run directory ------------------------------------------------
+
+HOLD_LOCK = r"""
+import sys, time
+from singan_keras.checkpoint import RunDirectoryLock
+RunDirectoryLock(sys.argv[1]).acquire()
+print("locked", flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.fixture
+def lock_holder(tmp_path):
+    """A second process that holds the lock of ``tmp_path / "run"`` (and does nothing else)."""
+    run_dir = tmp_path / "run"
+    log = tmp_path / "holder.log"
+    with open(log, "w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-c", HOLD_LOCK, str(run_dir)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=dict(os.environ, KERAS_BACKEND=keras.backend.backend()),
+        )
+    try:
+        _wait_for_line(log, "locked", process, timeout=120)
+        yield run_dir, process
+    finally:
+        process.kill()
+        process.wait(timeout=60)
+
+
+@one_backend
+@pytest.mark.skipif(os.name != "posix", reason="run directories are locked on POSIX only")
+def test_a_second_trainer_stops_with_one_line_naming_the_holder(lock_holder, run_image, capsys):
+    run_dir, holder = lock_holder
+    expected = f"{run_dir} is being written by another process (PID {holder.pid})"
+    for extra in ([], ["--resume"]):
+        code, _, err = _cli(["train", run_image, "--out", run_dir, *TINY_FLAGS, *extra], capsys)
+        assert code == 2 and expected in _error_line(err)
+    with pytest.raises(RunDirectoryError, match=re.escape(expected)):
+        SinGAN.train(run_image, _tiny_api_config(), run_dir, resume=True, verbose=0)
+    model = SinGAN.train(smooth_image(24, 28), _tiny_api_config(), verbose=0)
+    with pytest.raises(RunDirectoryError, match=re.escape(expected)):
+        model.save(run_dir)
+    assert sorted(p.name for p in run_dir.iterdir()) == [".lock"]  # nothing was written
+
+
+@one_backend
+@pytest.mark.skipif(os.name != "posix", reason="run directories are locked on POSIX only")
+def test_a_killed_holder_releases_the_lock(lock_holder, run_image, capsys):
+    run_dir, holder = lock_holder
+    holder.send_signal(signal.SIGKILL)
+    holder.wait(timeout=60)
+    code, _, err = _cli(["train", run_image, "--out", run_dir, *TINY_FLAGS, "--quiet"], capsys)
+    assert code == 0, err
+    assert SinGAN.load(run_dir).is_complete
+    assert (run_dir / ".lock").read_text() == ""  # released by the trainer when it ended
+
+
+def _tiny_api_config():
+    from singan_keras import preset
+
+    return preset(
+        "quick", min_size=12, max_size=24, scale_factor=0.7, iterations=1, critic_steps=1,
+        generator_steps=1, base_channels=4,
+    )  # fmt: skip
+
+
 # -- 5. disk and paths ----------------------------------------------------------------------------
 
 TINY_FLAGS = [
@@ -798,7 +862,7 @@ def test_a_full_disk_stops_with_one_line_and_keeps_the_finished_scales(
     """A disk that fills up during a run: first found by the free-space check before a scale,
     then by a write that fails half-way (mocked: h5py's own reaction to a real full disk
     varies, down to a crash). Both leave the finished scales loadable and resumable."""
-    from singan_keras import training
+    from singan_keras import checkpoint
 
     run_dir = tmp_path / "run on a small disk"
     argv = ["train", run_image, "--out", run_dir, *TINY_FLAGS, "--quiet"]
@@ -810,7 +874,7 @@ def test_a_full_disk_stops_with_one_line_and_keeps_the_finished_scales(
         full = (run_dir / "scale_01" / "generator.weights.h5").exists()
         return usage._replace(free=100_000) if full else usage
 
-    monkeypatch.setattr(training.shutil, "disk_usage", nearly_full)
+    monkeypatch.setattr(checkpoint.shutil, "disk_usage", nearly_full)
     code, _, err = _cli(argv, capsys)
     line = _error_line(err)
     assert code == 2

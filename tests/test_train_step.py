@@ -13,7 +13,7 @@ from conftest import smooth_image, tiny_config
 
 from singan_keras.layout import channel_axis, to_internal, to_numpy_nhwc
 from singan_keras.models import build_critic, build_generator
-from singan_keras.scale_trainer import ScaleTrainer
+from singan_keras.scale_trainer import FrozenPyramid, ScaleTensors, ScaleTrainer
 
 HERE = Path(__file__).parent
 
@@ -29,13 +29,8 @@ def coarsest_trainer(config, size=(16, 16), channels=4, seed=0, weights=None):
     trainer = ScaleTrainer(
         generator,
         critic,
-        [],
-        [],
-        [size],
-        real,
-        np.zeros_like(real),
-        1.0,
-        z_star,
+        FrozenPyramid(),
+        ScaleTensors(real, np.zeros_like(real), 1.0, z_star),
         config,
         seed=seed,
     )

@@ -1,5 +1,6 @@
 """The whole pyramid: training, run directories, sampling, resume, and cross-backend loading."""
 
+import csv
 import json
 import os
 import shutil
@@ -7,13 +8,32 @@ import subprocess
 import sys
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 from conftest import smooth_image, tiny_config
 
 from singan_keras import RunDirectoryError, SinGAN, scale_schedule
+from singan_keras.training import LOSS_NAMES
 
 HERE = Path(__file__).parent
+
+
+class CallRecorder(keras.callbacks.Callback):
+    """Records the calls a user's Keras callback gets, with a copy of their logs."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    def on_train_begin(self, logs=None):
+        self.calls.append(("train_begin", None))
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.calls.append(("batch_end", {k: float(v) for k, v in (logs or {}).items()}))
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.calls.append(("epoch_end", epoch, dict(logs or {})))
 
 
 @pytest.fixture(scope="module")
@@ -21,13 +41,16 @@ def trained(tmp_path_factory):
     """One tiny run, trained once for the module, with every scale reported."""
     run_dir = tmp_path_factory.mktemp("run") / "tiny run é"  # a space and non-ASCII
     reports = []
+    recorder = CallRecorder()
     model = SinGAN.train(
         smooth_image(),
         tiny_config(),
         run_dir,
+        callbacks=[recorder],
         on_scale_end=lambda m, result: reports.append(result),
         verbose=0,
     )
+    model.recorded_calls = recorder.calls
     return model, run_dir, reports
 
 
@@ -63,9 +86,41 @@ def test_run_directory_contents(trained):
     assert {"singan_keras_version", "keras_version", "backend", "config"} <= set(manifest)
     for k in range(3):
         assert (run_dir / f"scale_{k:02d}" / "generator.weights.h5").is_file()
-        lines = (run_dir / f"scale_{k:02d}" / "losses.csv").read_text().splitlines()
-        assert lines[0].startswith("iteration,") and len(lines) == 4
     assert not list(run_dir.rglob(".tmp-*"))  # no temporary file left behind
+    assert (run_dir / ".lock").read_text() == ""  # released: no PID left in it
+
+
+def test_losses_csv_has_one_row_per_iteration(trained):
+    """Keras' CSVLogger writes ``losses.csv``: one row per iteration, the same values as
+    ``ScaleResult.losses`` (Keras' History), and no empty ``val_*`` columns."""
+    _, run_dir, reports = trained
+    for report in reports:
+        with open(run_dir / f"scale_{report.scale:02d}" / "losses.csv", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert list(rows[0]) == ["epoch", *sorted(LOSS_NAMES)]
+        assert [int(row["epoch"]) for row in rows] == list(range(tiny_config().iterations))
+        for name in LOSS_NAMES:
+            np.testing.assert_allclose([float(r[name]) for r in rows], report.losses[name])
+
+
+def test_user_callbacks_see_every_iteration(trained):
+    """A user's callback gets Keras' calls for each iteration: one epoch per iteration, with
+    the iteration's losses in the logs of both ``on_train_batch_end`` and ``on_epoch_end``."""
+    model, _, reports = trained
+    iterations = tiny_config().iterations
+    calls = model.recorded_calls
+    assert [c[0] for c in calls] == (["train_begin"] + ["batch_end", "epoch_end"] * iterations) * 3
+    epoch_ends = [c for c in calls if c[0] == "epoch_end"]
+    batch_ends = [c for c in calls if c[0] == "batch_end"]
+    for k, report in enumerate(reports):
+        mine = epoch_ends[k * iterations : (k + 1) * iterations]
+        assert [epoch for _, epoch, _ in mine] == list(range(iterations))
+        for name in LOSS_NAMES:
+            values = [logs[name] for _, _, logs in mine]
+            assert values == report.losses[name] and all(np.isfinite(values))
+            batch_values = [logs[name] for _, logs in batch_ends[k * iterations :][:iterations]]
+            np.testing.assert_allclose(batch_values, values, rtol=1e-6)
+        assert 0 < report.first_iteration_seconds < report.seconds
 
 
 def test_samples_shape_determinism_and_variety(trained):

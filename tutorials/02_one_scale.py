@@ -43,7 +43,7 @@ from singan_keras import build_pyramid, data, preset, scale_schedule  # noqa: E4
 from singan_keras.imresize import imresize  # noqa: E402
 from singan_keras.layout import to_internal, to_numpy_nhwc  # noqa: E402
 from singan_keras.models import build_critic, build_generator, channels_at_scale  # noqa: E402
-from singan_keras.scale_trainer import ScaleTrainer  # noqa: E402
+from singan_keras.scale_trainer import FrozenPyramid, ScaleTensors, ScaleTrainer  # noqa: E402
 
 print("backend:", keras.backend.backend())
 
@@ -236,10 +236,13 @@ z_star = z_star.astype("float32")
 
 trainer = ScaleTrainer(
     generator, critic,
-    frozen_generators=[], frozen_noise_amplitudes=[],  # nothing coarser yet
-    sizes=[size0], real=reals[0],
-    previous_reconstruction=np.zeros_like(reals[0]),   # (x~rec_{N+1})↑r does not exist
-    noise_amplitude=1.0, z_star=z_star, config=CONFIG, seed=0,
+    frozen=FrozenPyramid(),  # nothing coarser yet
+    scale=ScaleTensors(
+        real=reals[0],
+        previous_reconstruction=np.zeros_like(reals[0]),  # (x~rec_{N+1})↑r does not exist
+        noise_amplitude=1.0, z_star=z_star,
+    ),
+    config=CONFIG, seed=0,
 )
 trainer.compile_for_training()
 

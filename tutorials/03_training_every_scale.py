@@ -175,9 +175,10 @@ ax.set_ylabel(r"$\sigma_k$")
 plt.show()
 
 # %% [markdown]
-# Each scale's losses are also written to `RUN_DIR/scale_XX/losses.csv`, and `callbacks=`
-# passes ordinary Keras callbacks (e.g. `keras.callbacks.TensorBoard`) to every scale's
-# `fit()`.
+# Each scale's losses are also written to `RUN_DIR/scale_XX/losses.csv` (by Keras' own
+# `CSVLogger`), and `callbacks=` passes ordinary Keras callbacks (e.g.
+# `keras.callbacks.TensorBoard`) to every scale's `fit()`. Each SinGAN iteration is one
+# Keras *epoch*, so `on_epoch_end` fires once per iteration with its losses in `logs`.
 #
 # ## Summary
 #
@@ -197,8 +198,8 @@ plt.show()
 #    What happens to $\sigma_k$ and to the samples? Why does SinGAN need $L_{rec}$?
 # 3. Train `preset("official", max_size=64, iterations=QUICK_ITERATIONS)` and compare the
 #    loss curves with the paper preset.
-# 4. Pass `callbacks=[keras.callbacks.CSVLogger("log.csv", append=True)]` and explain why
-#    it writes one line per *scale* while `ScaleResult.losses` has one value per
-#    iteration. (Hint: what is an "epoch" here?)
+# 4. Pass `callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=...)]` that prints the
+#    reconstruction loss every 25 iterations. What does `epoch` count here, and why does
+#    it start again from 0 at every scale? (Hint: how many times is `fit()` called?)
 # 5. Pick a texture (`data.list_images()`: `brick`, `grass`, `gravel`). Is its coarsest
 #    scale's reconstruction harder or easier than the rocket's?

@@ -22,7 +22,6 @@ drawn at the padded size ("noise padding"); we animate any trained model (train 
 from __future__ import annotations
 
 import os
-import tempfile
 import warnings
 from importlib.util import find_spec
 from pathlib import Path
@@ -31,7 +30,7 @@ import numpy as np
 
 from singan_keras.applications.injection import check_start_scale
 from singan_keras.errors import InputError
-from singan_keras.image_io import default_file_mode
+from singan_keras.files import atomic_write_path
 from singan_keras.imresize import imresize
 from singan_keras.sampling import (
     NoiseMaps,
@@ -147,16 +146,8 @@ def mp4_writer_available() -> bool:
 
 
 def _write_atomically(path: Path, write) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(handle)
-    try:
+    with atomic_write_path(path, path.suffix) as temp:
         write(temp)
-        os.chmod(temp, default_file_mode())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
     return path
 
 
