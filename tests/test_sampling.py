@@ -87,11 +87,13 @@ def test_reconstruction_is_z_star_then_zero_noise_by_hand(model):
 def test_batch_size_and_sample_count_do_not_change_an_image(generators):
     pyramid = TrainedPyramid(generators, AMPLITUDES, SIZES)
     one_batch = generate(pyramid, SampleOptions(num_samples=5, seed=3, batch_size=16))
+    # Equal up to float32 round-off: the backends' convolutions may pick another algorithm
+    # for another batch size (measured up to 1.8e-5 on values ~1 under torch's oneDNN).
     for batch_size in (1, 2):
         batched = generate(pyramid, SampleOptions(num_samples=5, seed=3, batch_size=batch_size))
-        np.testing.assert_allclose(batched, one_batch, atol=1e-5)
+        np.testing.assert_allclose(batched, one_batch, rtol=1e-4, atol=1e-5)
     fewer = generate(pyramid, SampleOptions(num_samples=2, seed=3))
-    np.testing.assert_allclose(fewer, one_batch[:2], atol=1e-5)
+    np.testing.assert_allclose(fewer, one_batch[:2], rtol=1e-4, atol=1e-5)
     assert np.abs(one_batch[0] - one_batch[1]).mean() > 1e-2  # far above the tolerance
 
 
