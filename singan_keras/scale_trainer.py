@@ -169,10 +169,31 @@ class ScaleTrainer(TrainStep, keras.Model):
         coarser = run_pyramid(
             self.frozen_generators,
             self.frozen_noise_amplitudes,
-            keras_noise(self.seed_generator, count),
+            self.coarser_noise(count),
             self.sizes,
         )
         return resize_images(coarser, self.sizes[-1], data_format())
+
+    # -- the iteration's random draws ----------------------------------------------------
+    # Every random number of an iteration comes from one of these four methods, in the order
+    # `singan_iteration` calls them; a test overrides them to feed the same numbers to an
+    # independent implementation (tests/reference_iteration.py).
+
+    def iteration_noise(self):
+        """z_n of one iteration, before σ_n (one channel broadcast to 3 at the coarsest scale)."""
+        return keras_normal_maps(self.seed_generator, 1, self.sizes[-1], self.is_coarsest)
+
+    def redrawn_z_star(self):
+        """A fresh z* (the `official` preset redraws it every iteration)."""
+        return keras_normal_maps(self.seed_generator, 1, self.sizes[-1], single_channel=True)
+
+    def coarser_noise(self, count: int):
+        """The noise source of `count` random paths through the frozen coarser scales."""
+        return keras_noise(self.seed_generator, count)
+
+    def penalty_mixing_weight(self):
+        """ε ~ U(0, 1) of one gradient-penalty evaluation (x̂ = ε x_n + (1 - ε) x~_n)."""
+        return keras.random.uniform((), seed=self.seed_generator)
 
     # -- losses (paper Eq. 4-5) ----------------------------------------------------------
 
@@ -215,11 +236,9 @@ class ScaleTrainer(TrainStep, keras.Model):
     def singan_iteration(self) -> dict:
         """One SinGAN iteration: critic steps then generator steps. Returns the logs."""
         config = self.config
-        size = self.sizes[-1]
-        scaled_noise = keras_normal_maps(self.seed_generator, 1, size, self.is_coarsest)
-        scaled_noise = scaled_noise * self.noise_amplitude
+        scaled_noise = self.iteration_noise() * self.noise_amplitude
         if self.is_coarsest and config.redraw_z_star_each_iteration:
-            self.z_star.assign(keras_normal_maps(self.seed_generator, 1, size, single_channel=True))
+            self.z_star.assign(self.redrawn_z_star())
 
         critic_variables = self.critic.trainable_variables
         # One fresh random coarser image per critic step (the reference redraws it each step).
@@ -227,7 +246,7 @@ class ScaleTrainer(TrainStep, keras.Model):
         for step in range(config.critic_steps):
             previous = previous_images[step : step + 1]
             fake = ops.stop_gradient(self.generator([scaled_noise, previous], training=True))
-            epsilon = keras.random.uniform((), seed=self.seed_generator)
+            epsilon = self.penalty_mixing_weight()
             critic_loss, (wasserstein, penalty), grads = self.compute_gradients(
                 lambda fake=fake, epsilon=epsilon: self.critic_loss(fake, epsilon),
                 critic_variables,
