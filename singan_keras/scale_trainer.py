@@ -260,10 +260,16 @@ class ScaleTrainer(TrainStep, keras.Model):
                 # Official code: the adversarial gradient of the last critic step's fake image
                 # (computed with G's parameters before its first update) is reused.
                 if stale_grads is None:
+                    # The reference reuses the critic step's fake and runs G no extra time;
+                    # recomputing it here must not move G's BatchNorm statistics again.
+                    statistics = self.generator.non_trainable_variables
+                    kept = [ops.copy(variable.value) for variable in statistics]
                     adversarial, _, stale_grads = self.compute_gradients(
                         lambda: (self.adversarial_loss(scaled_noise, previous), ()),
                         generator_variables,
                     )
+                    for variable, value in zip(statistics, kept, strict=True):
+                        variable.assign(value)
                 weighted_reconstruction, reconstruction, rec_grads = self.compute_gradients(
                     lambda: self._weighted_reconstruction(), generator_variables
                 )

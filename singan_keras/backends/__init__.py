@@ -14,13 +14,13 @@ Keras 3 has no common API for lives in one package per backend, with the same na
   tape or `jax.grad` (2).
 * `OptimizerMixin` — hooks into Keras' optimizer: TensorFlow skips the cross-replica
   gradient sum (3).
-* `NETWORK_CLASSES` — the layer and model classes of G_n and D_n: Keras' own, the im2col
-  critic convolution on JAX-on-CPU (4), fused BatchNorm (5) and a direct-call model (6) on
-  torch.
+* `NETWORK_CLASSES` — the layer and model classes of G_n and D_n: Keras' own, a
+  BatchNorm that can be differentiated twice on TensorFlow (8), the im2col critic
+  convolution on JAX-on-CPU (4), fused BatchNorm (5) and a direct-call model (6) on torch.
 * `enable_compile_cache(directory)` — an opt-in persistent compile cache (JAX only).
 * `accelerators()` — the GPUs the backend will use (``singan env`` prints them).
 
-(1)-(3) are needed for correctness or memory. (4)-(7) are *fast paths*:
+(1)-(3) and (8) are needed for correctness or memory. (4)-(7) are *fast paths*:
 the same maths as Keras' plain layers and update, measured faster on these machines
 (`benchmarks/`); `tests/test_kernels.py` checks each against the plain path. Setting the
 environment variable ``SINGAN_KERAS_FAST_PATHS=0`` before the import turns every fast path
@@ -45,6 +45,11 @@ JAX suites once more that way.
    layer's ``call`` directly.
 7. Keras' Adam is ~10 small ops per variable in eager torch; ``torch._foreach_*`` updates
    all variables at once, as ``torch.optim.Adam(foreach=True)`` does.
+8. Keras' TensorFlow backend takes BatchNorm's moments with ``tf.nn.moments``, which stops
+   the mean's gradient inside the variance: exact first derivatives, wrong second ones. The
+   penalty's gradient through the critic was 3 % off (found by
+   ``tests/test_iteration_parity.py``); the TensorFlow BatchNorm computes the moments
+   itself, with the switch on or off.
 
 The train step (``<backend>/train_step.py``, a mixin of
 `singan_keras.scale_trainer.ScaleTrainer`) has the same six methods in the same order on every
@@ -69,6 +74,7 @@ Private Keras API (checked on Keras 3.15.1, the version CI installs; ``pyproject
   estimates, read by `singan_keras.optimizers.TorchStyleAdam.update_step` (ε after bias
   correction) and by the torch foreach update (7). No public accessor exists.
 * TensorFlow ``Optimizer._all_reduce_sum_gradients`` — overridden by (3).
+* ``BatchNormalization._moments`` — overridden by (8), TensorFlow only.
 * ``keras.src.models.functional.Functional``, ``Functional._run_through_graph`` and
   ``Layer._call_has_training_arg`` — the direct-call model (6), torch only.
 * ``keras.StatelessScope.state_mapping`` (an undocumented attribute) — the JAX train step

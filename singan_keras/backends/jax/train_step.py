@@ -69,10 +69,14 @@ class TrainStep:
         parent = self._scopes[-1]
 
         def total(x):
-            with _child_scope(parent, {}):  # BatchNorm updates inside are discarded
-                return jnp.sum(fn(x))
+            with _child_scope(parent, {}) as scope:
+                return jnp.sum(fn(x)), scope.state_mapping
 
-        return jax.grad(total)(x)
+        gradient, updated = jax.grad(total, has_aux=True)(x)
+        # Keep the BatchNorm statistics this call moved, as the other backends and the
+        # reference do (tests/test_iteration_parity.py compares them).
+        parent.state_mapping.update(updated)
+        return gradient
 
     # -- after the scale's fit() ---------------------------------------------------------
     def release_compiled_step(self):

@@ -1,4 +1,4 @@
-"""TensorFlow: `tf.GradientTape` train step and one memory workaround; no fast path.
+"""TensorFlow: `tf.GradientTape` train step, a memory workaround, a correction; no fast path.
 
 TensorFlow's graph compiler (``tf.function``) already fuses Keras' composed BatchNorm and Adam,
 so nothing here is a fast path (see `singan_keras.backends`).
@@ -6,12 +6,15 @@ so nothing here is a fast path (see `singan_keras.backends`).
 
 from __future__ import annotations
 
+import dataclasses
+
 from singan_keras.backends.common import (
     PLAIN_NETWORK_CLASSES,
     NetworkClasses,
     no_compile_cache,
     nullcontext,
 )
+from singan_keras.backends.tensorflow.layers import BatchNormalization
 from singan_keras.backends.tensorflow.train_step import TrainStep
 
 __all__ = [
@@ -40,8 +43,10 @@ class OptimizerMixin:
 
 
 def network_classes(fast_paths: bool) -> NetworkClasses:
-    """Keras' own classes (tf.function fuses them)."""
-    return PLAIN_NETWORK_CLASSES
+    """Keras' own classes (tf.function fuses them), but a BatchNorm whose moments can be
+    differentiated twice, with the fast paths on or off: it is a correction, not a speed-up
+    (`singan_keras.backends.tensorflow.layers`)."""
+    return dataclasses.replace(PLAIN_NETWORK_CLASSES, batch_norm=BatchNormalization)
 
 
 def accelerators() -> list[str]:
