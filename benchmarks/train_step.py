@@ -4,7 +4,8 @@ One iteration = 3 critic + 3 generator updates at batch 1 (paper §2.2), timed a
 in isolation (the coarsest-scale form: no frozen coarser generators) for every image size and
 channel count asked. Each implementation runs in its own subprocess — the three Keras
 backends through `singan_keras`'s own `ScaleTrainer.fit()`, the baseline through
-`benchmarks/torch_baseline.py` (eager PyTorch, as the original code) — and all rows come from
+`tests/reference_iteration.py` (eager PyTorch: the independent restatement that the
+iteration-parity tests check the package against) — and all rows come from
 one run of this script, so the ratios compare like with like.
 
 Per cell: a warm-up `fit` of `--warmup` iterations (its extra time over the steady state is
@@ -71,17 +72,24 @@ BASELINE_CHILD = r"""
 import json, sys, time
 import torch
 sys.path.insert(0, sys.argv[4])
-from torch_baseline import BaselineScale
+import reference_iteration as reference
 
 cells, warmup, iters = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 for height, width, channels in cells:
-    torch.manual_seed(0)
-    scale = BaselineScale(torch.rand(1, 3, height, width) * 2 - 1, channels)
+    random = torch.Generator().manual_seed(0)
+    real = torch.rand(1, 3, height, width, generator=random) * 2 - 1
+    scale = reference.Scale(
+        generator=reference.initial_network(channels, 3, seed=1),
+        critic=reference.initial_network(channels, 1, seed=2),
+        real=real, previous_reconstruction=torch.zeros_like(real), noise_amplitude=1.0,
+        z_star=torch.randn(1, 1, height, width, generator=random).expand(1, 3, -1, -1),
+        frozen=[],
+    )
     times = []
     for count in (warmup, iters):
         start = time.perf_counter()
         for _ in range(count):
-            scale.iteration()
+            scale.iteration(scale.random_draws(random))
         times.append(time.perf_counter() - start)
     print("RESULT" + json.dumps([height, width, channels, times]), flush=True)
 """
@@ -104,7 +112,7 @@ def _run(implementation: str, cells: list, warmup: int, iters: int, threads=None
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", **_thread_env(threads))
     if implementation == "baseline":
         command = [sys.executable, "-c", BASELINE_CHILD, json.dumps(cells), str(warmup),
-                   str(iters), str(HERE)]  # fmt: skip
+                   str(iters), str(HERE.parent / "tests")]  # fmt: skip
     else:
         env["KERAS_BACKEND"] = implementation
         command = [sys.executable, "-c", KERAS_CHILD, json.dumps(cells), str(warmup), str(iters)]

@@ -4,7 +4,8 @@ This module is written from the paper and the reference implementation's trainin
 from the package: it calls nothing of `singan_keras` (no layers, losses, optimizers, resize or
 config) and holds the constants itself, so a change of the package's defaults turns the
 parity tests red. Networks are dictionaries of tensors run with `torch.nn.functional`, in
-NCHW float32. `benchmarks/train_step.py` times the same iteration (`IterationOracle`).
+NCHW float32. `benchmarks/train_step.py` times the same iteration as its plain-PyTorch
+baseline (`initial_network`, `Scale.random_draws`).
 
 One scale n of the pyramid (paper §2, Fig. 4-5):
 
@@ -82,18 +83,18 @@ class Network:
 def _batch_norm(net: Network, block: str, x: torch.Tensor, training: bool) -> torch.Tensor:
     gamma, beta = net.parameters[f"{block}_bn/gamma"], net.parameters[f"{block}_bn/beta"]
     mean_key, variance_key = f"{block}_bn/moving_mean", f"{block}_bn/moving_variance"
-    if training:
-        mean = x.mean(dim=(0, 2, 3))
-        variance = (x - mean[None, :, None, None]).square().mean(dim=(0, 2, 3))  # biased
-        m = BATCH_NORM_MOMENTUM
-        net.statistics[mean_key] = (1 - m) * net.statistics[mean_key] + m * mean.detach()
-        net.statistics[variance_key] = (1 - m) * net.statistics[variance_key] + m * (
-            variance.detach()
-        )
-    else:
+    if not training:
         mean, variance = net.statistics[mean_key], net.statistics[variance_key]
-    scale = gamma / torch.sqrt(variance + BATCH_NORM_EPSILON)
-    return (x - mean[None, :, None, None]) * scale[None, :, None, None] + beta[None, :, None, None]
+        return F.batch_norm(x, mean, variance, gamma, beta, False, 0.0, BATCH_NORM_EPSILON)
+    # Normalised with the batch's own statistics; no running buffers are passed, because
+    # torch would average the unbiased variance into them (see the module docstring).
+    output = F.batch_norm(x, None, None, gamma, beta, True, 0.0, BATCH_NORM_EPSILON)
+    with torch.no_grad():
+        variance, mean = torch.var_mean(x, dim=(0, 2, 3), correction=0)
+        m = BATCH_NORM_MOMENTUM
+        net.statistics[mean_key] = (1 - m) * net.statistics[mean_key] + m * mean
+        net.statistics[variance_key] = (1 - m) * net.statistics[variance_key] + m * variance
+    return output
 
 
 def _body(net: Network, x: torch.Tensor, training: bool) -> torch.Tensor:
@@ -113,6 +114,26 @@ def generator(net: Network, scaled_noise, previous, training: bool = True) -> to
 def critic(net: Network, image: torch.Tensor) -> torch.Tensor:
     """D(x): a 1-channel patch score map (always on batch statistics, as in training)."""
     return _body(net, image, training=True)
+
+
+def initial_network(channels: int, out_channels: int, seed: int) -> Network:
+    """A network initialised as the reference does: conv kernels N(0, 0.02), conv biases
+    U(±1/√fan_in) (PyTorch's default), BatchNorm γ ~ N(1, 0.02), β = 0, running 0 / 1."""
+    generator = torch.Generator().manual_seed(seed)
+    parameters, statistics, in_channels = {}, {}, 3
+    for block in (*BLOCKS, "tail"):
+        out = out_channels if block == "tail" else channels
+        bound = 1 / math.sqrt(in_channels * 9)
+        kernel = torch.randn(out, in_channels, 3, 3, generator=generator) * 0.02
+        parameters[f"{block}_conv/kernel"] = kernel
+        parameters[f"{block}_conv/bias"] = (torch.rand(out, generator=generator) * 2 - 1) * bound
+        if block != "tail":
+            parameters[f"{block}_bn/gamma"] = 1 + 0.02 * torch.randn(out, generator=generator)
+            parameters[f"{block}_bn/beta"] = torch.zeros(out)
+            statistics[f"{block}_bn/moving_mean"] = torch.zeros(out)
+            statistics[f"{block}_bn/moving_variance"] = torch.ones(out)
+        in_channels = out
+    return Network(parameters, statistics)
 
 
 # -- bicubic upsampling between scales ------------------------------------------------------
@@ -235,6 +256,19 @@ class Scale:
     def __post_init__(self):
         self.generator_adam = Adam(self.generator)
         self.critic_adam = Adam(self.critic)
+
+    def random_draws(self, generator: torch.Generator | None = None) -> IterationDraws:
+        """Fresh random numbers for one iteration (as the reference draws them)."""
+        size = tuple(self.real.shape[2:])
+        channels = 1 if self.coarsest else 3
+        noise = torch.randn(1, channels, *size, generator=generator).expand(1, 3, *size)
+        coarser = []
+        for k, scale in enumerate(self.frozen):
+            shape = (CRITIC_STEPS, 1 if k == 0 else 3, *scale.size)
+            coarser.append(torch.randn(shape, generator=generator).expand(-1, 3, -1, -1))
+        z_star = torch.randn(1, 1, *size, generator=generator).expand(1, 3, *size)
+        epsilons = torch.rand(CRITIC_STEPS, generator=generator).tolist()
+        return IterationDraws(noise, coarser, epsilons, z_star)
 
     @property
     def coarsest(self) -> bool:
