@@ -7,18 +7,20 @@ the same random numbers: the package's `ScaleTrainer` draws them through four me
 `InjectedTrainer` overrides. After one iteration every weight of G and D, every BatchNorm
 moving statistic and both Adams' moment estimates must agree.
 
-Tolerance, rtol 1e-4 with atol 1e-5 on float32 weights: the two sides add the same float32
-products in other orders (convolutions, reductions, the penalty's double backward), which
-leaves gradients that agree to ~1e-5 of their tensor's largest value. Adam's step is
-normalised, lr · m̂ / √v̂, so a weight moves by ~lr = 5e-4 per step whatever its gradient's
-size, and an element whose gradient is 1e-3 of the largest gets a step whose rounding is
-~1 % of lr: measured, the worst weight differs by 4.8e-6 (TensorFlow, one element of one
-kernel; torch 5e-8). atol 1e-5 is 2 % of one step, the issue's 1e-6 is below what float32
-Adam can promise for such elements. A real mistake is far larger: one missing critic step, ε
-on the wrong side of the mix or BatchNorm momentum 0.99 move weights or statistics by 1e-4
-to 1e-1. Adam's moment estimates (m ~ g, v ~ g², often 1e-10) are compared relative to their
-tensor's largest value, |Δ| ≤ 1e-4 × max|m| (an absolute bound would accept any v): measured
-worst 1.3e-5 × max.
+Tolerance, rtol 1e-4 with atol 5e-5 on float32 weights: the two sides add the same float32
+products in other orders (convolutions, reductions, the penalty's double backward), and their
+first gradients agree to ~1e-6 of their tensor's largest value. Adam's step is normalised,
+lr · m̂ / √v̂, so a weight moves by ~lr = 5e-4 per step whatever its gradient's size, and an
+element whose gradient is 1e-3 of the largest gets a step whose rounding is ~1 % of lr; the
+next steps see those weights. Measured worst weight difference after one iteration: 1.4e-5
+(TensorFlow, one kernel element; run to run it varies, TensorFlow's CPU kernels are not
+bit-reproducible with two threads), torch 5e-8, JAX passes at 1e-6. atol 5e-5 is 10 % of one
+Adam step; the issue's 1e-6 is below what float32 Adam promises for such elements. A real
+mistake is far larger: one missing critic step, ε on the wrong side of the mix or BatchNorm
+momentum 0.99 move weights or statistics by 1e-4 to 1e-1 (the closing note of issue 16
+shows each turning these tests red). Adam's moment estimates (m ~ g, v ~ g², often 1e-10) are
+compared relative to their tensor's largest value, |Δ| ≤ 1e-4 × max|m| (an absolute bound
+would accept any v); measured worst 1.3e-5 × max.
 
 One exception, true of the reference as much as of the package: a conv bias followed by
 BatchNorm on batch statistics (every block's but the tails), and the critic's tail bias (it
@@ -58,11 +60,15 @@ SIZE = (20, 24)
 COARSER_SIZE = (15, 18)  # the frozen scale below, upsampled by 4/3 to SIZE
 COARSER_NOISE_AMPLITUDE = 0.8
 NOISE_AMPLITUDE = 0.07
-RTOL, ATOL = 1e-4, 1e-5
+RTOL, ATOL = 1e-4, 5e-5
+MOMENTS_RTOL = 1e-4  # of the moment tensor's largest value
 # Biases with a zero gradient and the moving means that include them (module docstring).
 ROUNDING_DRIVEN_ATOL = 2 * 3 * 5e-4
 # LeakyReLU's negative slope on both sides (module docstring: kinks).
 SMOOTH_SLOPE = 1.0
+# After 5 iterations (30 updates; measured worst: TensorFlow, weights 6e-5, moments 3.3e-4
+# of their largest value; torch and JAX 10× closer).
+FIVE_ITERATIONS = dict(weight_atol=2e-4, moments_rtol=1e-3, iterations=5)
 
 
 def rounding_driven(key: str, critic: bool) -> bool:
@@ -219,22 +225,24 @@ def build_both(config, coarsest: bool, seed: int = 0):
     return trainer, oracle, oracle_draws
 
 
-def run_package_iteration(trainer: ScaleTrainer) -> None:
+def run_package_iteration(trainer: ScaleTrainer, iterations: int = 1) -> None:
     trainer.compile_for_training()
-    trainer.fit(np.zeros((1, 1), np.float32), batch_size=1, epochs=1, steps_per_epoch=1, verbose=0)
+    trainer.fit(np.zeros((iterations, 1), np.float32), batch_size=1, epochs=1, verbose=0)
 
 
 # -- comparing -------------------------------------------------------------------------------
 
 
-def differences(trainer: ScaleTrainer, oracle) -> list[str]:
+def differences(
+    trainer, oracle, weight_atol=ATOL, moments_rtol=MOMENTS_RTOL, iterations=1
+) -> list[str]:
     """Every quantity that disagrees beyond the tolerance, worst first."""
     failures = []
 
     def compare(name, actual, expected, relative_to_max=False, atol=ATOL):
         expected = expected.detach().numpy()
         if relative_to_max:
-            atol = RTOL * float(np.abs(expected).max())
+            atol = moments_rtol * float(np.abs(expected).max())
         excess = np.abs(actual - expected) - (atol + RTOL * np.abs(expected))
         if excess.max() > 0:
             failures.append((float(excess.max()), name, float(np.abs(actual - expected).max())))
@@ -251,7 +259,10 @@ def differences(trainer: ScaleTrainer, oracle) -> list[str]:
             if key.endswith("kernel"):
                 value = value.transpose(3, 2, 0, 1)
             is_critic = model is trainer.critic
-            atol = ROUNDING_DRIVEN_ATOL if rounding_driven(key, is_critic) else ATOL
+            if rounding_driven(key, is_critic):
+                atol = ROUNDING_DRIVEN_ATOL * iterations
+            else:
+                atol = weight_atol
             compare(variable.path, value, side[key], atol=atol)
             if key in net.parameters and not rounding_driven(key, is_critic):
                 prefix = variable.path.replace("/", "_")
@@ -309,7 +320,7 @@ def test_the_oracle_reacts_to_the_injected_numbers():
         key = "head_conv/kernel"
         for net, other_net in ((oracle.critic, other.critic), (oracle.generator, other.generator)):
             delta = (net.parameters[key] - other_net.parameters[key]).abs().max().item()
-            assert delta > 100 * ATOL
+            assert delta > 10 * ATOL  # more than one Adam step
 
 
 def test_bias_gradients_before_batch_norm_are_rounding_noise():
@@ -334,3 +345,18 @@ def test_bias_gradients_before_batch_norm_are_rounding_noise():
                 assert ratio < 1e-5, (key, ratio)
             elif key.endswith("conv/kernel"):
                 assert ratio > 1e-3, (key, ratio)
+
+
+def test_five_iterations_agree_with_the_restatement():
+    """Training, not only one step: 5 iterations on the same draws (the same z_n, coarser
+    noise and ε each iteration) stay within float32 reach of the restatement. Each backend's
+    suite runs this against the same restatement, so the three backends agree with each other
+    to twice the bound after training. The weights' bound grows with the steps: rounding
+    differences feed back through 15 critic and 15 generator updates."""
+    iterations = FIVE_ITERATIONS["iterations"]
+    trainer, oracle, draws = build_both(preset("paper"), coarsest=False)
+    run_package_iteration(trainer, iterations)
+    for _ in range(iterations):
+        oracle.iteration(draws)
+    failures = differences(trainer, oracle, **FIVE_ITERATIONS)
+    assert not failures, f"{len(failures)} quantities differ:\n" + "\n".join(failures[:15])
