@@ -7,6 +7,7 @@ These run under one backend (torch, the cheapest): the wording does not depend o
 
 import inspect
 import json
+import logging
 import os
 import re
 import shutil
@@ -285,3 +286,47 @@ def test_a_manifest_whose_num_scales_disagrees_is_rejected(trained_run, tmp_path
         assert "num_scales" in str(info.value) and "\n" not in str(info.value)
         code, _, err = _cli(["sample", broken, "--num", "1", "--out", tmp_path / "s"], capsys)
         assert code == 2 and "malformed manifest" in err and len(err.strip().splitlines()) == 1
+
+
+# -- consistency -----------------------------------------------------------------------------------
+
+
+def test_the_alpha_note_is_said_once_per_training(tmp_path, caplog, capsys):
+    rgba = np.concatenate(
+        [
+            ((smooth_image() + 1) * 127.5).round().astype(np.uint8),
+            np.full((24, 28, 1), 255, np.uint8),
+        ],
+        axis=-1,
+    )
+    rgba[0, 0, 3] = 0  # one transparent pixel: a warning, not just information
+    path = tmp_path / "with alpha.png"
+    Image.fromarray(rgba, "RGBA").save(path)
+    with caplog.at_level(logging.INFO, logger="singan_keras"):
+        code, _, err = _cli(["train", path, "--out", tmp_path / "run", *TINY], capsys)
+    assert code == 0, err
+    alpha_notes = [r for r in caplog.records if "alpha" in r.getMessage()]
+    assert len(alpha_notes) == 1, [r.getMessage() for r in alpha_notes]
+
+
+def test_train_and_sample_name_their_samples_alike(trained_run, tmp_path, capsys):
+    code, _, err = _cli(["sample", trained_run, "--num", "2", "--out", tmp_path / "s"], capsys)
+    assert code == 0, err
+    from_sample = sorted(p.name for p in (tmp_path / "s").glob("sample_*.png"))
+    from_train = sorted(p.name for p in (trained_run / "samples").glob("sample_*.png"))
+    assert from_sample == from_train and len(from_train) == 2
+
+
+def test_schedule_says_which_preset_it_shows(capsys):
+    for preset_name in ("quick", "paper"):
+        code, out, _ = _cli(["schedule", "rocket", "--preset", preset_name], capsys)
+        assert code == 0 and f"preset {preset_name!r}" in out.splitlines()[0].lower(), out
+    code, out, _ = _cli(["schedule", "rocket"], capsys)
+    assert "preset 'paper'" in out.splitlines()[0].lower() and "--preset" in out.splitlines()[0]
+
+
+def test_the_readme_shows_the_schedule_of_what_its_quickstart_trains():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    trained = re.search(r"singan train (\w+) --preset (\w+)", readme)
+    shown = re.search(r"singan schedule (\w+) --preset (\w+)", readme)
+    assert trained and shown and trained.groups() == shown.groups()

@@ -39,6 +39,7 @@ from singan_keras.errors import InputError
 
 __all__ = [
     "EXIT_INTERRUPTED",
+    "given_config_flags",
     "image_schedule",
     "register",
     "run_sample",
@@ -233,6 +234,13 @@ def _given_flags(args: argparse.Namespace) -> dict[str, object]:
         if value is not None:
             given[field] = value
     return given
+
+
+def given_config_flags(args: argparse.Namespace) -> str:
+    """The config flags given on the command line, as typed: ``"--max-size 64 --iters 10"``."""
+    return " ".join(
+        f"{_CONFIG_FLAGS[field]} {value}" for field, value in _given_flags(args).items()
+    )
 
 
 def train_config(args: argparse.Namespace):
