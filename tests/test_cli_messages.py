@@ -319,10 +319,11 @@ def test_train_and_sample_name_their_samples_alike(trained_run, tmp_path, capsys
 
 def test_schedule_says_which_preset_it_shows(capsys):
     for preset_name in ("quick", "paper"):
-        code, out, _ = _cli(["schedule", "rocket", "--preset", preset_name], capsys)
-        assert code == 0 and f"preset {preset_name!r}" in out.splitlines()[0].lower(), out
-    code, out, _ = _cli(["schedule", "rocket"], capsys)
-    assert "preset 'paper'" in out.splitlines()[0].lower() and "--preset" in out.splitlines()[0]
+        code, out, err = _cli(["schedule", "rocket", "--preset", preset_name], capsys)
+        assert code == 0 and f"preset {preset_name!r}" in err.lower(), err
+        assert out.startswith(("4 scales", "9 scales")), out  # stdout: the schedule alone
+    code, _, err = _cli(["schedule", "rocket"], capsys)
+    assert "preset 'paper'" in err.lower() and "--preset" in err
 
 
 def test_the_readme_shows_the_schedule_of_what_its_quickstart_trains():

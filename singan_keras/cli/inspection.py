@@ -70,7 +70,11 @@ def run_schedule(args: argparse.Namespace) -> int:
 
     given = given_config_flags(args)
     overrides = f" with {given}" if given else ""
-    print(f"Preset {args.preset!r}{overrides} (another: --preset; as `singan train` trains):")
+    # On stderr: stdout stays the schedule alone, for scripts and `diff`.
+    print(
+        f"Preset {args.preset!r}{overrides} (another: --preset; as `singan train` trains):",
+        file=sys.stderr,
+    )
     print(image_schedule(args.image, train_config(args)))
     return 0
 
