@@ -279,10 +279,16 @@ def parse_manifest(
         config = TrainConfig.from_dict(manifest["config"])
         schedule = schedule_from_dict(manifest["schedule"])
         scales = [(int(e["channels"]), float(e["noise_amplitude"])) for e in manifest["scales"]]
+        num_scales = manifest["num_scales"]
     except KeyError as error:
         raise RunDirectoryError(f"{run_dir}: malformed manifest (no entry {error}).") from None
     except (AttributeError, TypeError, ValueError) as error:
         raise RunDirectoryError(f"{run_dir}: malformed manifest ({error}).") from None
+    if type(num_scales) is not int or num_scales != schedule.num_scales:
+        raise RunDirectoryError(
+            f"{run_dir}: malformed manifest (num_scales is {num_scales!r} but the schedule "
+            f"lists {schedule.num_scales} scales)."
+        )
     if len(scales) > schedule.num_scales or any(channels < 1 for channels, _ in scales):
         raise RunDirectoryError(
             f"{run_dir}: malformed manifest ({len(scales)} finished scales for a "

@@ -10,7 +10,8 @@ SinGAN trains on one RGB image with pixels mapped to [-1, 1] (ref: `x / 255`, th
 * 16-bit colour PNGs are read by Pillow at 8 bits per channel (it keeps the high byte).
 * Palette images ("P", "PA") are expanded through RGBA.
 * Alpha is dropped, not composited onto a background: the SinGAN reference drops it too
-  (it keeps the first three channels). A warning is logged when the alpha was not opaque.
+  (it keeps the first three channels). A warning is logged when the alpha was not opaque,
+  once per file however often it is loaded.
 * Multi-frame files (GIF, TIFF) contribute their first frame.
 * With ``max_size``, a large image is decoded at reduced resolution (see `load_image`), so an
   8000x6000 photo never becomes a full-resolution float array.
@@ -235,9 +236,27 @@ def load_image(path: str | os.PathLike, max_size: int | None = None) -> np.ndarr
         unit, notes = _decode(image, max_size)
     if frames > 1:
         notes.insert(0, (logging.INFO, f"used the first of its {frames} frames"))
-    for level, text in notes:
-        logger.log(level, "load_image '%s': %s.", path, text)
+    _log_once(path, notes)
     return (unit * 2.0 - 1.0).astype(np.float32)
+
+
+# (file, size, modification time, note) already logged: `singan train` loads its image twice
+# (once to check it before Keras is imported, once to train), and a note said twice reads
+# like two problems. A changed file gets its notes again.
+_logged_notes: set[tuple[str, int, int, str]] = set()
+
+
+def _log_once(path: pathlib.Path, notes: list[tuple[int, str]]) -> None:
+    """Logs each of `notes` about `path` once per process (per version of the file)."""
+    try:
+        stat = path.stat()
+        version = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        version = (str(path), -1, -1)
+    for level, text in notes:
+        if (*version, text) not in _logged_notes:
+            _logged_notes.add((*version, text))
+            logger.log(level, "load_image '%s': %s.", path, text)
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:

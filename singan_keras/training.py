@@ -32,11 +32,15 @@ from singan_keras.config import TrainConfig
 from singan_keras.imresize import imresize
 from singan_keras.layout import to_numpy_nhwc
 from singan_keras.models import build_critic, build_generator, channels_at_scale
+from singan_keras.progress import RunProgress
 from singan_keras.pyramid import ScaleSchedule
 from singan_keras.sampling import reconstruct
 from singan_keras.scale_trainer import FrozenPyramid, ScaleTensors, ScaleTrainer
 
 __all__ = ["LOSS_NAMES", "ScaleHook", "ScaleResult", "TrainedScale", "train_pyramid", "train_scale"]
+
+# What the whole-run progress reads the time from (tests replace it with a fake clock).
+progress_clock = time.perf_counter
 
 LOSS_NAMES = (
     "critic_loss",
@@ -147,7 +151,9 @@ def train_pyramid(
         callbacks: extra Keras callbacks given to every scale's ``fit()``; they see one
             epoch per iteration, with the losses in the logs.
         hooks: `ScaleHook`s, called in order around every scale.
-        verbose: 0 silent, 1 (or "auto") a progress bar per scale, 2 one line per scale.
+        verbose: 0 silent, 1 (or "auto") a progress bar per scale, 2 one line per scale;
+            either way a line ``scale k/N | elapsed ... | about ... left`` before each scale
+            and the total at the end (`singan_keras.progress`).
 
     Returns:
         `pyramid`, now complete.
@@ -158,9 +164,19 @@ def train_pyramid(
         f"singan_keras {__version__} on Keras {keras.__version__}, backend "
         f"{keras.backend.backend()}: {schedule.num_scales} scales, r = {schedule.scale_factor:.4f}"
     )
+    config = pyramid.config
+    channels = [
+        channels_at_scale(
+            k, config.base_channels, config.max_channels, config.channels_double_every
+        )
+        for k in range(schedule.num_scales)
+    ]
+    progress = RunProgress(schedule.sizes, channels, config.iterations, log, progress_clock)
     for k in range(len(pyramid.generators), schedule.num_scales):
+        iteration_clock = progress.scale_begin(k)
         scale_callbacks = [c for hook in hooks for c in hook.scale_begin(k)]
-        trained = train_scale(pyramid, k, critic, [*scale_callbacks, *callbacks], verbose, log)
+        all_callbacks = [*scale_callbacks, *callbacks, iteration_clock]
+        trained = train_scale(pyramid, k, critic, all_callbacks, verbose, log)
         pyramid.generators.append(trained.generator)
         pyramid.noise_amplitudes.append(trained.noise_amplitude)
         if trained.z_star is not None:
@@ -168,6 +184,8 @@ def train_pyramid(
         critic = trained.critic
         for hook in hooks:
             hook.scale_end(pyramid, trained)
+        progress.scale_end(k)
+    progress.finish()
     return pyramid
 
 

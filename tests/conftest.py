@@ -1,5 +1,6 @@
 """Shared test set-up: a persistent JAX compile cache and the tiny training configuration."""
 
+import importlib.util
 import os
 import tempfile
 from pathlib import Path
@@ -13,6 +14,20 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+
+
+def requires_backends(*names: str):
+    """Skips a cross-backend test when one of the backends `names` is not installed.
+
+    The README's test command must pass with one backend installed; the reason names the
+    missing ones. ``find_spec`` looks without importing (importing TensorFlow under another
+    backend costs seconds and changes the process).
+    """
+    missing = [name for name in names if importlib.util.find_spec(name) is None]
+    backends = "backend" if len(missing) == 1 else "backends"
+    return pytest.mark.skipif(
+        bool(missing), reason=f"needs the {' and '.join(missing)} {backends}, not installed"
+    )
 
 
 def tiny_config(**overrides):

@@ -75,7 +75,7 @@ def test_train_writes_manifest_samples_and_reconstruction(run_dir):
     finest = (21, 24)
     assert _finest_size(run_dir) == finest
     samples = sorted((run_dir / "samples").glob("sample_*.png"))
-    assert [p.name for p in samples] == ["sample_00.png", "sample_01.png"]
+    assert [p.name for p in samples] == ["sample_000.png", "sample_001.png"]
     assert all(_size(p) == finest for p in samples)
     assert (run_dir / "samples" / "grid.png").is_file()
     assert _size(run_dir / "reconstruction.png") == finest

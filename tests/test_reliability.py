@@ -548,7 +548,7 @@ def test_no_file_is_ever_half_written(interrupted_run):
     # the samples the command wrote are the loaded model's samples (seed 0)
     samples = SinGAN.load(run_dir).sample(2, seed=0)
     for i, sample in enumerate(samples):
-        written = np.asarray(Image.open(run_dir / "samples" / f"sample_{i:02d}.png"))
+        written = np.asarray(Image.open(run_dir / "samples" / f"sample_{i:03d}.png"))
         assert np.abs(written.astype(int) - to_uint8(sample)).max() <= 1
 
 
@@ -730,7 +730,7 @@ BAD_RUN_ARGUMENTS = {
     "paint start scale 0": ("argument --start-scale: must be >= 1, got 0",
         lambda run, image, tmp, out: ["paint", run, image, "--start-scale", 0, "--out", out]),
     "paint start scale = number of scales": (
-        f"start_scale (--start-scale) must be between 1 and {RUN_SCALES - 1} for this model",
+        f"--start-scale must be between 1 and {RUN_SCALES - 1} for this model",
         lambda run, image, tmp, out: ["paint", run, image, "--start-scale", RUN_SCALES,
                                       "--out", out]),
     "paint of the wrong size": ("PAINT must have the training image's size (height x width "

@@ -9,7 +9,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-from conftest import smooth_image, tiny_config
+from conftest import requires_backends, smooth_image, tiny_config
 
 from singan_keras.layout import channel_axis, to_internal, to_numpy_nhwc
 from singan_keras.models import build_critic, build_generator
@@ -183,6 +183,7 @@ print("LOSSES" + json.dumps(trainer.run_outside_fit(losses)))
 """
 
 
+@requires_backends("tensorflow", "jax", "torch")
 def test_initial_losses_agree_across_backends(tmp_path):
     rng = np.random.default_rng(11)
     keras.utils.set_random_seed(5)

@@ -11,7 +11,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-from conftest import smooth_image, tiny_config
+from conftest import requires_backends, smooth_image, tiny_config
 
 from singan_keras import RunDirectoryError, SinGAN, scale_schedule
 from singan_keras.training import LOSS_NAMES
@@ -273,6 +273,7 @@ np.save(sys.argv[2], SinGAN.load(sys.argv[1]).sample(3, seed=5, width_scale=1.3)
 """
 
 
+@requires_backends("tensorflow", "jax", "torch")
 def test_a_run_samples_identically_under_every_backend(trained, tmp_path, backend):
     model, run_dir, _ = trained
     expected = model.sample(3, seed=5, width_scale=1.3)

@@ -362,7 +362,7 @@ def to_levels(images):
 
 
 for backend, run_dir in RUN_DIRS.items():
-    pngs = np.stack([load_image(run_dir / "samples" / f"sample_{i:02d}.png")
+    pngs = np.stack([load_image(run_dir / "samples" / f"sample_{i:03d}.png")
                      for i in range(NUM_SAMPLES)])
     levels = np.abs(to_levels(pngs) - to_levels(samples[backend]))
     print(f"trained and sampled under {backend:10s}, sampled again here under {HERE}: "

@@ -38,7 +38,7 @@ import sys
 from singan_keras import __version__
 from singan_keras.cli import applications, inspection, metrics, training
 from singan_keras.cli.arguments import add_debug_flag
-from singan_keras.cli.reporting import is_user_error, one_line
+from singan_keras.cli.reporting import cli_wording, is_user_error, one_line
 from singan_keras.cli.training import EXIT_INTERRUPTED
 
 __all__ = ["EXIT_INTERNAL_ERROR", "EXIT_INTERRUPTED", "EXIT_USER_ERROR", "build_parser", "main"]
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         if is_user_error(error):
-            print(f"{PROG}: error: {one_line(error)}", file=sys.stderr)
+            print(f"{PROG}: error: {cli_wording(one_line(error))}", file=sys.stderr)
             return EXIT_USER_ERROR
         print(
             f"{PROG}: internal error: {type(error).__name__}: {one_line(error)} — please "

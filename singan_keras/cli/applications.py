@@ -21,11 +21,19 @@ from singan_keras.cli.arguments import (
     add_run_dir,
     add_seed,
     at_least,
+    checked_out_dir,
     checked_out_file,
     non_negative_int,
     number_in,
     positive_int,
     seed_or_random,
+)
+from singan_keras.cli.reporting import cli_wording, naming_the_file
+from singan_keras.cli.resources import (
+    add_memory_flag,
+    check_fits,
+    finest_trained_scale,
+    generation_bytes,
 )
 from singan_keras.errors import InputError
 
@@ -92,14 +100,15 @@ def _load_model(run_dir: str):
 def _save(image, out: Path, seed: int) -> int:
     from singan_keras.image_io import save_image
 
-    save_image(image, out)
+    with naming_the_file(out):
+        save_image(image, out)
     print(f"wrote {out} ({image.shape[0]}x{image.shape[1]}, seed {seed})")
     return 0
 
 
 def _print_warnings(caught) -> None:
     for warning in caught:
-        print(f"note: {warning.message}")
+        print(f"note: {cli_wording(str(warning.message))}")
 
 
 # -- super-resolve -----------------------------------------------------------------------------
@@ -126,6 +135,7 @@ def _register_super_resolve(subparsers: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     _add_out(parser, "PNG file to write (round(height x F) x round(width x F))")
     add_seed(parser, _SEED_HELP)
+    add_memory_flag(parser)
     training = parser.add_argument_group("training (only when SOURCE is an image)")
     training.add_argument(
         "--preset", choices=("paper", "quick", "official"), default="paper",
@@ -140,15 +150,44 @@ def _register_super_resolve(subparsers: argparse._SubParsersAction) -> None:
     )
 
 
+def _super_resolution_source(args: argparse.Namespace) -> tuple[int, int, int]:
+    """(height, width, channels) of the finest scale that will be super-resolved."""
+    if Path(args.source).is_dir():
+        finest = finest_trained_scale(args.source)
+        return finest if finest is not None else (0, 0, 0)  # loading it will say what is wrong
+    from singan_keras.config import PRESETS
+    from singan_keras.data import resolve_image
+    from singan_keras.image_io import image_size
+
+    height, width = image_size(resolve_image(args.source))
+    config = PRESETS[args.preset]
+    shrink = min(1.0, config.max_size / max(height, width))
+    return round(height * shrink), round(width * shrink), config.base_channels
+
+
 def run_super_resolve(args: argparse.Namespace) -> int:
     """Runs `singan super-resolve`; returns the exit code."""
     import warnings
 
     out = checked_out_file(args.out, (".png",))
     source = Path(args.source)
+    if source.is_dir() and (args.iters is not None or args.run_dir is not None):
+        raise InputError("--iters and --run-dir only apply when SOURCE is an image.")
+    if args.run_dir is not None:
+        run_dir = checked_out_dir(args.run_dir)
+        if (run_dir / "manifest.json").exists():
+            raise InputError(
+                f"--run-dir {args.run_dir} already holds a training run; choose a new directory."
+            )
+    height, width, channels = _super_resolution_source(args)
+    size = (round(height * args.factor), round(width * args.factor))
+    check_fits(
+        f"--factor {args.factor:g} asks for a {size[0]}x{size[1]} image",
+        generation_bytes(*size, channels, images=1),
+        "use a smaller --factor",
+        args.skip_memory_check,
+    )
     if source.is_dir():
-        if args.iters is not None or args.run_dir is not None:
-            raise InputError("--iters and --run-dir only apply when SOURCE is an image.")
         model = _load_model(args.source)
     else:
         from singan_keras import SinGAN
@@ -314,6 +353,7 @@ def _register_animate(subparsers: argparse._SubParsersAction) -> None:
         help="frames per second, in (0, 100]. Default: %(default)s.",
     )  # fmt: skip
     _add_start_scale(parser, minimum=0, default=1)
+    add_memory_flag(parser)
     parser.add_argument(
         "--alpha", type=_alpha, default=0.1, metavar="A",
         help="anchoring to the reconstruction noise, in [0, 1]; larger stays closer to the "
@@ -332,6 +372,15 @@ def run_animate(args: argparse.Namespace) -> int:
     import warnings
 
     out = checked_out_file(args.out, (".gif",))
+    finest = finest_trained_scale(args.run_dir)
+    if finest is not None:
+        height, width, channels = finest
+        check_fits(
+            f"--frames {args.frames} asks for {args.frames} frames of {height}x{width}",
+            generation_bytes(height, width, channels, images=args.frames),
+            "use fewer --frames",
+            args.skip_memory_check,
+        )
     from singan_keras.applications.animation import animate, mp4_writer_available, save_animation
 
     model = _load_model(args.run_dir)
@@ -342,12 +391,14 @@ def run_animate(args: argparse.Namespace) -> int:
     )  # fmt: skip
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
-        save_animation(frames, out, fps=args.fps)
+        with naming_the_file(out):
+            save_animation(frames, out, fps=args.fps)
     _print_warnings(caught)
     height, width = frames.shape[1:3]
     print(f"wrote {out} ({args.frames} frames of {height}x{width}, {args.fps:g} fps, seed {seed})")
     if mp4_writer_available():
-        mp4 = save_animation(frames, out.with_suffix(".mp4"), fps=args.fps)
+        with naming_the_file(out.with_suffix(".mp4")):
+            mp4 = save_animation(frames, out.with_suffix(".mp4"), fps=args.fps)
         print(f"wrote {mp4}")
     else:
         print("note: no MP4 written (pip install imageio-ffmpeg to get one)")

@@ -23,7 +23,9 @@ Example:
 from __future__ import annotations
 
 import argparse
+import errno
 import math
+import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -39,6 +41,7 @@ __all__ = [
     "add_run_dir",
     "add_seed",
     "at_least",
+    "checked_out_dir",
     "checked_out_file",
     "integer",
     "number",
@@ -229,8 +232,31 @@ def seed_or_random(given: int | None) -> int:
     return given if given is not None else secrets.randbelow(2**31)
 
 
-def checked_out_file(out: str, suffixes: tuple[str, ...]) -> Path:
+def _writable_place(path: Path, folder: bool = False) -> None:
+    """Refuses `path` (a file or folder to create or overwrite) when it cannot be written.
+
+    The nearest existing folder holding it (for a `folder`, itself if it exists) must be a
+    folder we may write into (missing folders between are created later); an existing file
+    must be writable itself.
+    Checked before any work, so a read-only target fails at once instead of after training
+    or loading a model. (Root passes permission checks; a read-only file system stops it.)
+    """
+    place = path if folder else path.parent
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    # OS-style errors, as the write itself would raise them: "Permission denied: out/x.png"
+    if not place.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(path))
+    if not os.access(place, os.W_OK | os.X_OK) or (
+        not folder and path.exists() and not os.access(path, os.W_OK)
+    ):
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+
+def checked_out_file(out: str, suffixes: tuple[str, ...], flag: str = "--out") -> Path:
     """``--out FILE`` as a path, refused before any work when it cannot be written as asked.
+
+    `suffixes`: the endings allowed (empty: any); `flag`: the flag the messages name.
 
     Example:
         >>> checked_out_file("result.jpg", (".png",))
@@ -240,7 +266,23 @@ def checked_out_file(out: str, suffixes: tuple[str, ...]) -> Path:
     """
     path = Path(out)
     if path.is_dir():
-        raise IsADirectoryError(f"--out {out} is a directory; give a file name.")
-    if path.suffix.lower() not in suffixes:
-        raise InputError(f"--out must end in {' or '.join(suffixes)}, got {out!r}.")
+        raise IsADirectoryError(f"{flag} {out} is a directory; give a file name.")
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise InputError(f"{flag} must end in {' or '.join(suffixes)}, got {out!r}.")
+    _writable_place(path)
+    return path
+
+
+def checked_out_dir(out: str) -> Path:
+    """An output folder (created if missing) as a path, refused before any work when it is a
+    file or cannot be written.
+
+    Example:
+        >>> checked_out_dir("samples/coffee").name
+        'coffee'
+    """
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise NotADirectoryError(f"Output directory {out} exists and is not a directory.")
+    _writable_place(path, folder=True)
     return path

@@ -66,8 +66,15 @@ def run_list_images(args: argparse.Namespace) -> int:
 
 def run_schedule(args: argparse.Namespace) -> int:
     """Runs `singan schedule`: the pyramid the same flags would give `singan train`."""
-    from singan_keras.cli.training import image_schedule, train_config
+    from singan_keras.cli.training import given_config_flags, image_schedule, train_config
 
+    given = given_config_flags(args)
+    overrides = f" with {given}" if given else ""
+    # On stderr: stdout stays the schedule alone, for scripts and `diff`.
+    print(
+        f"Preset {args.preset!r}{overrides} (another: --preset; as `singan train` trains):",
+        file=sys.stderr,
+    )
     print(image_schedule(args.image, train_config(args)))
     return 0
 

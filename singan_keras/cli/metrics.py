@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import json
 import pathlib
+import shlex
+import sys
 
 from singan_keras.cli.arguments import (
     START_INPUTS,
@@ -21,8 +23,10 @@ from singan_keras.cli.arguments import (
     add_run_dir,
     add_seed,
     at_least,
+    checked_out_file,
     non_negative_int,
 )
+from singan_keras.cli.reporting import cli_wording
 from singan_keras.errors import InputError
 
 __all__ = [
@@ -107,6 +111,7 @@ def run_sifid(args: argparse.Namespace) -> int:
             weights).
         InputError: an unreadable image or weights that do not fit.
     """
+    json_path = None if args.json is None else checked_out_file(args.json, (), "--json")
     from singan_keras.image_io import load_image
     from singan_keras.metrics.sifid import load_sifid_stem, sifid
 
@@ -132,7 +137,7 @@ def run_sifid(args: argparse.Namespace) -> int:
             ],
             "mean": result.mean,
         }
-        pathlib.Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+        json_path.write_text(json.dumps(report, indent=2) + "\n")
     return 0
 
 
@@ -220,9 +225,21 @@ def run_evaluate(args: argparse.Namespace) -> int:
     run_dir = pathlib.Path(args.run_dir)
     if not run_dir.is_dir():
         raise FileNotFoundError(f"run directory not found: {run_dir}")
+    given = args.json if args.json is not None else str(run_dir / "fidelity.json")
+    path = checked_out_file(given, (), "--json")
     model = SinGAN.load(run_dir)
     if not model.generators:
         raise InputError(f"{run_dir} has no finished scale yet; nothing to evaluate.")
+    if not model.is_complete:
+        source = model.metadata.get("source", "array")
+        source = "IMAGE" if source == "array" else shlex.quote(source)  # array: no file to name
+        print(
+            f"note: {run_dir} is an unfinished run ({model.num_scales} of "
+            f"{model.schedule.num_scales} scales), evaluated at its finest trained scale; "
+            f"finish it with: singan train {source} --out {shlex.quote(str(run_dir))} --resume "
+            "(and the flags it was started with)",
+            file=sys.stderr,
+        )
     report = fidelity_report(
         model,
         num_samples=args.num,
@@ -246,9 +263,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
             f"  {_format(row['swd']):>8}  {_format(row['sifid']):>8}"
         )
     if report["sifid_note"]:
-        print(f"note: {report['sifid_note']}")
+        print(f"note: {cli_wording(report['sifid_note'])}")
 
-    path = pathlib.Path(args.json) if args.json is not None else run_dir / "fidelity.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2) + "\n")
     print(f"report: {path}")

@@ -6,7 +6,14 @@ permission, a path that already exists, a full disk. `singan` prints those as
 ``singan: error: ...`` and exits with code 2. Everything else is a bug in singan_keras (or in
 a library under it) and is reported as an internal error, exit code 1.
 
+The library's messages serve the Python API and the command line at once: they name a
+parameter with its flag, ``frames (--frames)``. `cli_wording` keeps the flag only, and
+replaces the few phrases that tell a Python user what to call; every message a command
+prints goes through it.
+
 Example:
+    >>> cli_wording("frames (--frames) must be an integer >= 1, got 0.")
+    '--frames must be an integer >= 1, got 0.'
     >>> is_user_error(FileNotFoundError(2, "No such file or directory", "coffee.png"))
     True
     >>> one_line(FileNotFoundError(2, "No such file or directory", "coffee.png"))
@@ -17,11 +24,22 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import re
+from collections.abc import Iterator
+from pathlib import Path
 
 from singan_keras.errors import InputError
 
-__all__ = ["USER_OS_ERRORS", "is_user_error", "one_line", "reworded"]
+__all__ = [
+    "USER_OS_ERRORS",
+    "cli_wording",
+    "is_user_error",
+    "naming_the_file",
+    "one_line",
+    "reworded",
+]
 
 USER_OS_ERRORS = (
     FileNotFoundError,
@@ -63,3 +81,50 @@ def reworded(error: OSError, more: str) -> OSError:
     result = kind(f"{one_line(error)}; {more}")
     result.errno = error.errno
     return result
+
+
+# "start_scale (--start-scale)" -> "--start-scale"
+_PARAMETER_AND_FLAG = re.compile(r"\b[a-z][a-z0-9_]* \((--[a-z0-9-]+)\)")
+# Python advice -> the command that does the same.
+_PYTHON_PHRASES = {
+    "train it with super_resolution_config(factor)": (
+        "train one with `singan super-resolve IMAGE --factor F --run-dir DIR`"
+    ),
+    "pass sifid_weights= ": "pass --weights ",
+}
+
+
+def cli_wording(text: str) -> str:
+    """A library message as the command line says it: flags, not Python parameters.
+
+    Example:
+        >>> cli_wording("start_scale (--start-scale) must be between 1 and 3, got 7.")
+        '--start-scale must be between 1 and 3, got 7.'
+    """
+    text = _PARAMETER_AND_FLAG.sub(r"\1", text)
+    for python, command_line in _PYTHON_PHRASES.items():
+        text = text.replace(python, command_line)
+    return text
+
+
+@contextlib.contextmanager
+def naming_the_file(path: str | Path) -> Iterator[None]:
+    """An OS error while writing `path` names `path`, never the temporary file that was being
+    written next to it (``.tmp-k3j2x.png``).
+
+    Example:
+        >>> with naming_the_file("out/sr.png"):  # doctest: +ELLIPSIS
+        ...     raise PermissionError(13, "Permission denied", "out/.tmp-k3j2x.png")
+        Traceback (most recent call last):
+        ...
+        PermissionError: [Errno 13] Permission denied: 'out/sr.png'
+    """
+    try:
+        yield
+    except OSError as error:
+        written = Path(error.filename) if error.filename else None
+        beside = written is not None and written.parent == Path(path).parent
+        if not (beside and written.name.startswith(".") and written != Path(path)):
+            raise
+        renamed = type(error)(error.errno, error.strerror, str(path))
+        raise renamed from error

@@ -21,19 +21,30 @@ from singan_keras.cli.arguments import (
     add_pyramid_flags,
     add_run_dir,
     add_seed,
+    checked_out_dir,
     non_negative_int,
     positive_int,
     positive_number,
     seed_or_random,
 )
+from singan_keras.cli.reporting import naming_the_file
+from singan_keras.cli.resources import (
+    add_memory_flag,
+    check_fits,
+    finest_trained_scale,
+    generation_bytes,
+    training_bytes,
+)
 from singan_keras.errors import InputError
 
 __all__ = [
     "EXIT_INTERRUPTED",
+    "given_config_flags",
     "image_schedule",
     "register",
     "run_sample",
     "run_train",
+    "sample_file_name",
     "train_config",
 ]
 
@@ -101,6 +112,7 @@ def _register_train(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="no progress output; print only where the results are.",
     )
+    add_memory_flag(parser)
     advanced = parser.add_argument_group(
         "advanced", "rarely needed; they change the algorithm's cost (tests use them)"
     )
@@ -196,6 +208,7 @@ def _register_sample(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--grid", action="store_true", help="also write all samples as one DIR/grid.png."
     )
+    add_memory_flag(parser)
 
 
 # -- train -------------------------------------------------------------------------------------
@@ -221,6 +234,13 @@ def _given_flags(args: argparse.Namespace) -> dict[str, object]:
         if value is not None:
             given[field] = value
     return given
+
+
+def given_config_flags(args: argparse.Namespace) -> str:
+    """The config flags given on the command line, as typed: ``"--max-size 64 --iters 10"``."""
+    return " ".join(
+        f"{_CONFIG_FLAGS[field]} {value}" for field, value in _given_flags(args).items()
+    )
 
 
 def train_config(args: argparse.Namespace):
@@ -276,12 +296,49 @@ def _resume_command(args: argparse.Namespace) -> str:
     return shlex.join([*words, "--resume"])
 
 
+def sample_file_name(index: int) -> str:
+    """The one naming of sample files, for `train` and `sample` alike.
+
+    Example:
+        >>> sample_file_name(7)
+        'sample_007.png'
+    """
+    return f"sample_{index:03d}.png"
+
+
+def _check_training_memory(args: argparse.Namespace, config, schedule) -> None:
+    """Refuses a --max-size whose finest scale cannot be trained in the memory available."""
+    from singan_keras.models import channels_at_scale
+
+    height, width = schedule.sizes[-1]
+    channels = channels_at_scale(
+        schedule.num_scales - 1,
+        config.base_channels,
+        config.max_channels,
+        config.channels_double_every,
+    )
+    check_fits(
+        f"--max-size {config.max_size} gives a finest scale of {height}x{width} pixels with "
+        f"{channels} channels",
+        training_bytes(height, width, channels),
+        "use a smaller --max-size",
+        args.skip_memory_check,
+    )
+
+
 def run_train(args: argparse.Namespace) -> int:
     """Runs `singan train`; returns the exit code (130 after Ctrl-C, with the resume command)."""
     from singan_keras.cli.reporting import is_user_error, reworded
 
     config = train_config(args)
+    run_dir = checked_out_dir(args.out)
+    if (run_dir / "manifest.json").exists() and not args.resume:
+        raise InputError(
+            f"--out {args.out} already holds a training run; pass --resume to continue it, "
+            "or choose another --out."
+        )
     schedule = image_schedule(args.image, config)  # fails here, before anything is written
+    _check_training_memory(args, config, schedule)
     say = (lambda *a, **k: None) if args.quiet else print
 
     import keras
@@ -295,7 +352,6 @@ def run_train(args: argparse.Namespace) -> int:
     if cache is not None:
         say(f"Compile cache: {cache}")
     say(f"Scale schedule of {args.image}:\n{schedule}")
-    run_dir = Path(args.out)
     try:
         model = SinGAN.train(
             args.image, config, run_dir, resume=args.resume, verbose=0 if args.quiet else 1
@@ -304,8 +360,11 @@ def run_train(args: argparse.Namespace) -> int:
             samples = model.sample(args.samples, seed=config.seed)
             sample_dir = run_dir / "samples"
             for i, sample in enumerate(samples):
-                save_image(sample, sample_dir / f"sample_{i:02d}.png")
-            save_grid(samples, sample_dir / "grid.png")
+                path = sample_dir / sample_file_name(i)
+                with naming_the_file(path):
+                    save_image(sample, path)
+            with naming_the_file(sample_dir / "grid.png"):
+                save_grid(samples, sample_dir / "grid.png")
             print(f"{args.samples} samples and grid.png in {sample_dir}")
         save_image(model.reconstruct(), run_dir / "reconstruction.png")
     except KeyboardInterrupt:
@@ -337,9 +396,18 @@ def run_sample(args: argparse.Namespace) -> int:
     """Runs `singan sample`; returns the exit code."""
     from singan_keras import SinGAN, save_grid, save_image
 
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise NotADirectoryError(f"--out {args.out} exists and is not a directory.")
+    out = checked_out_dir(args.out)
+    finest = finest_trained_scale(args.run_dir)
+    if finest is not None:
+        height, width, channels = finest
+        size = (round(height * args.height_scale), round(width * args.width_scale))
+        check_fits(
+            f"--height-scale {args.height_scale:g} --width-scale {args.width_scale:g} asks for "
+            f"{args.num} images of {size[0]}x{size[1]} pixels",
+            generation_bytes(*size, channels, images=args.num),
+            "use a smaller --height-scale / --width-scale, or fewer --num",
+            args.skip_memory_check,
+        )
     model = SinGAN.load(args.run_dir)
     if not model.generators:
         raise InputError(f"{args.run_dir} has no finished scale yet; nothing to sample from.")
@@ -364,9 +432,11 @@ def run_sample(args: argparse.Namespace) -> int:
         start_input=args.start_input,
     )
     for i, sample in enumerate(samples):
-        save_image(sample, out / f"sample_{i:03d}.png")
+        with naming_the_file(out / sample_file_name(i)):
+            save_image(sample, out / sample_file_name(i))
     if args.grid:
-        save_grid(samples, out / "grid.png")
+        with naming_the_file(out / "grid.png"):
+            save_grid(samples, out / "grid.png")
     height, width = samples.shape[1:3]
     print(f"{args.num} samples of {height}x{width} (seed {seed}) in {out}")
     return 0
