@@ -12,7 +12,8 @@ One section per promise of the reliability issue:
    CI backend is sampled under the other two);
 5. write failures keep the finished scales, and paths with spaces and non-ASCII work.
 
-(Memory from scale to scale: `test_memory.py`, with a cold, private JAX compile cache.)
+(Memory from scale to scale is measured in its own test file, in a subprocess with a cold,
+private JAX compile cache.)
 
 Tests where the backend does not matter (decoding files, parsing flags, the handling of write
 failures) run under `ONE_BACKEND` only. The others share one small run per backend, trained in
