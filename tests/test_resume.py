@@ -9,10 +9,13 @@ and the image pyramid — and the two models must draw the same seeded samples.
 Why exact equality holds, and is demanded: every scale draws its initial weights and its
 training noise from seeds derived from ``config.seed`` and the scale index only (not from a
 process-wide RNG that an interruption would leave in another state), and a resumed run reads
-back exactly the float32 arrays the interrupted one wrote. Measured on this CPU (x86-64,
-1 and 2 threads), all three backends reproduce a run bit for bit within a process, so any
-difference, however small, means that resuming changed what was computed (a wrong seed, a
-lost warm start, a σ or z* not restored) and not float round-off.
+back exactly the float32 arrays the interrupted one wrote. Measured on this CPU (x86-64;
+torch with 1 and 2 threads, JAX with its compile cache on and off), all three backends
+reproduce a run bit for bit within a process, so any difference, however small, means that
+resuming changed what was computed (a wrong seed, a lost warm start, a σ or z* not restored)
+and not float round-off. (The first version of this test found one: σ_1 differed in its 8th
+digit after a resume, because a float32 mean sums in memory order and the fresh pyramid was
+not in the C order a reloaded one has; `build_pyramid` now returns C-ordered arrays.)
 
 The stop is raised through the public API, as Ctrl-C would raise it (``KeyboardInterrupt``):
 
@@ -138,6 +141,8 @@ def _assert_same_model(expected: SinGAN, actual: SinGAN) -> None:
     assert actual.num_scales == expected.num_scales == NUM_SCALES
     assert actual.noise_amplitudes == expected.noise_amplitudes  # floats, compared exactly
     np.testing.assert_array_equal(actual.z_star, expected.z_star)
+    for want, got in zip(expected.reals, actual.reals, strict=True):
+        np.testing.assert_array_equal(got, want)
     for k, (want, got) in enumerate(zip(expected.generators, actual.generators, strict=True)):
         names = [w.path for w in want.weights]
         assert [w.path for w in got.weights] == names
