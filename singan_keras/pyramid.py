@@ -167,8 +167,11 @@ def build_pyramid(image: np.ndarray, schedule: ScaleSchedule) -> list[np.ndarray
     pyramid = []
     for i, size in enumerate(schedule.sizes):
         if size == schedule.resized_shape:
-            pyramid.append(finest.astype(np.float32))
+            level = finest
         else:
-            relative = schedule.scale_relative_to_finest(i)
-            pyramid.append(imresize(finest, size, scale=relative).astype(np.float32))
+            level = imresize(finest, size, scale=schedule.scale_relative_to_finest(i))
+        # C order, as `numpy.load` gives them back: a float32 mean sums in memory order, so σ
+        # would differ in its last bits between a fresh run and a resumed one (`imresize`
+        # returns its result in another order).
+        pyramid.append(np.ascontiguousarray(level, dtype=np.float32))
     return pyramid

@@ -408,7 +408,11 @@ def test_debug_prints_the_traceback_of_a_bug_from_the_command_line():
     env = {**os.environ, "PYTHONPATH": str(repo)}
     for argv, traceback in ((["list-images"], False), (["--debug", "list-images"], True)):
         done = subprocess.run(
-            [sys.executable, "-c", script, *argv], capture_output=True, text=True, env=env
+            [sys.executable, "-c", script, *argv],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,  # against a hang only
         )
         assert done.returncode == 1, done.stderr
         assert ("Traceback (most recent call last)" in done.stderr) == traceback

@@ -4,12 +4,16 @@ One section per promise of the reliability issue:
 
 1. bad images either load as documented or stop before training with one line naming the file;
 2. bad arguments give one message each and write nothing;
-3. Ctrl-C and SIGKILL at any moment leave a run that ``--resume`` finishes;
+3. Ctrl-C and SIGKILL at any moment leave a run that ``--resume`` finishes (the moments are
+   fixed, so that every run of the suite tests the same ones: Ctrl-C as a scale starts;
+   SIGKILL inside a scale, while a scale is being saved, and between two scales);
 4. corrupt, truncated or foreign checkpoint files give one clear error, and nothing from a file
    is ever executed (cross-backend loading: `test_training.py`, whose run trained under each
    CI backend is sampled under the other two);
-5. write failures keep the finished scales, and paths with spaces and non-ASCII work;
-6. memory does not grow from scale to scale.
+5. write failures keep the finished scales, and paths with spaces and non-ASCII work.
+
+(Memory from scale to scale is measured in its own test file, in a subprocess with a cold,
+private JAX compile cache.)
 
 Tests where the backend does not matter (decoding files, parsing flags, the handling of write
 failures) run under `ONE_BACKEND` only. The others share one small run per backend, trained in
@@ -18,13 +22,9 @@ stages that interrupt it (`interrupted_run`).
 
 import contextlib
 import csv
-import ctypes
-import ctypes.util
-import gc
 import io
 import json
 import os
-import random
 import re
 import shlex
 import shutil
@@ -62,7 +62,7 @@ RUN_FLAGS = [
     "--critic-steps", "1", "--generator-steps", "1", "--channels", "4",
 ]  # fmt: skip
 RUN_SCALES = 4
-INTERRUPTED_AT = 3  # Ctrl-C arrives as this scale's training starts
+INTERRUPTED_AT = 1  # Ctrl-C arrives as this scale's training starts
 ROOT = hasattr(os, "geteuid") and os.geteuid() == 0  # permissions do not stop root
 
 
@@ -115,18 +115,6 @@ def _check_every_file_is_complete(run_dir: Path) -> list[Path]:
         else:
             pytest.fail(f"unexpected file in the run directory: {path}")
     return temporaries
-
-
-def _trimmed_rss() -> float:
-    """Resident memory in MiB after a garbage collection and returning free heap to the OS."""
-    if not os.path.exists("/proc/self/statm"):
-        return float("nan")
-    gc.collect()
-    libc_name = ctypes.util.find_library("c")
-    if libc_name and hasattr(ctypes.CDLL(libc_name), "malloc_trim"):
-        ctypes.CDLL(libc_name).malloc_trim(0)
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 # -- 1. bad images ------------------------------------------------------------------------------
@@ -417,71 +405,142 @@ def run_image(tmp_path_factory) -> Path:
     return save_image(smooth_image(24, 28, seed=3), folder / "árbol 1.png")
 
 
-@pytest.fixture(scope="module")
-def interrupted_run(run_image, tmp_path_factory):
-    """One run of `RUN_SCALES` scales, interrupted twice, then finished.
+# Each SIGKILL: (where the `--resume` subprocess kills itself, the scale, the iteration), and
+# how many scales its manifest lists afterwards. They run in this order on one run directory.
+KILL_POINTS = {
+    # at the end of iteration 2 (of 3) of scale 1: the scale's losses are a temporary file
+    "inside a scale": (("iteration", 1, 2), 1),
+    # scale 1 trained, its generator saved, its critic written to a temporary and flushed,
+    # not yet renamed: the manifest does not list the scale yet
+    "while saving a scale": (("rename", 1, 0), 1),
+    # once scale 2 is saved, manifest last, before scale 3 starts
+    "between scales": (("saved", 2, 0), 3),
+}
 
-    1. in this process, ``singan train`` gets a real SIGINT (Ctrl-C) as scale
-       `INTERRUPTED_AT` starts (before its step is compiled: cheaper, and the same path);
-       resident memory is measured after every finished scale;
-    2. a subprocess ``singan train --resume`` is SIGKILLed at a random moment of the scale
-       it trains (after it says it started it, within the time the scale before took);
-    3. in this process, ``singan train --resume`` finishes the run.
-    """
-    from singan_keras import training
+# Runs `singan train ... --resume` (argv[5:]) and SIGKILLs itself at a kill point: the
+# process dies at that point every time, whatever the machine's speed. Hooks through the
+# public API (`SinGAN.train`'s callbacks and on_scale_end, which the CLI calls) and
+# `os.replace` (every file of a run is renamed into place), not through the library.
+KILL_DRIVER = r"""
+import os, signal, sys
+from pathlib import Path
+import keras
+from singan_keras import SinGAN
+from singan_keras.cli import main
 
-    run_dir = tmp_path_factory.mktemp("runs") / "ejecución nº 1"
-    argv = ["train", str(run_image), "--out", str(run_dir), *RUN_FLAGS, "--quiet"]
-    stages = {"argv": argv, "run_dir": run_dir, "rss": []}
+where, scale, iteration, first_scale = sys.argv[1], *map(int, sys.argv[2:5])
 
-    # 1. Ctrl-C: a real SIGINT, sent as scale INTERRUPTED_AT starts training.
-    train_scale = training.train_scale
+def die():
+    sys.stdout.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
 
-    def measured_train_scale(pyramid, k, *args, **kwargs):
-        if k == INTERRUPTED_AT:
+class KillInside(keras.callbacks.Callback):
+    # one fit() per scale: counting on_train_begin from the first unfinished scale
+    current = first_scale - 1
+    def on_train_begin(self, logs=None):
+        KillInside.current += 1
+    def on_epoch_end(self, epoch, logs=None):
+        if where == "iteration" and self.current == scale and epoch + 1 == iteration:
+            die()
+
+def kill_when_saved(model, result):
+    if where == "saved" and result.scale == scale:
+        die()
+
+real_replace = os.replace
+def replace(source, destination, *args, **kwargs):
+    destination = Path(destination)
+    if (where == "rename" and destination.name == "critic.weights.h5"
+            and destination.parent.name == f"scale_{scale:02d}"):
+        die()
+    return real_replace(source, destination, *args, **kwargs)
+os.replace = replace
+
+real_train = SinGAN.train.__func__
+def train(cls, *args, callbacks=(), on_scale_end=None, **kwargs):
+    assert on_scale_end is None  # the CLI reports nothing per scale
+    callbacks = [*callbacks, KillInside()]
+    return real_train(cls, *args, callbacks=callbacks, on_scale_end=kill_when_saved, **kwargs)
+SinGAN.train = classmethod(train)
+sys.exit(main(sys.argv[5:]))
+"""
+
+
+class _CtrlCAsScaleStarts(keras.callbacks.Callback):
+    """A real SIGINT (Ctrl-C) as scale `scale` starts, before its step is compiled."""
+
+    def __init__(self, scale: int):
+        super().__init__()
+        self.scale, self.current = scale, -1
+
+    def on_train_begin(self, logs=None):
+        self.current += 1
+        if self.current == self.scale:
             # raise_signal, not os.kill(getpid()): a process-directed signal may land on one
             # of JAX's threads, and the main thread then raises KeyboardInterrupt wherever it
             # happens to be: in 2 of 3 full JAX suites here, somewhere that swallowed it
             # (training went on). raise_signal delivers it to this thread, right here.
             signal.raise_signal(signal.SIGINT)
-        finished = train_scale(pyramid, k, *args, **kwargs)  # its trainer is garbage now
-        stages["rss"].append(_trimmed_rss())
-        return finished
+
+
+@pytest.fixture(scope="module")
+def interrupted_run(run_image, tmp_path_factory):
+    """One run of `RUN_SCALES` scales, interrupted four times at fixed points, then finished.
+
+    1. in this process, ``singan train`` gets a real SIGINT (Ctrl-C) as scale
+       `INTERRUPTED_AT` starts;
+    2. three subprocesses ``singan train --resume`` in turn SIGKILL themselves at the
+       `KILL_POINTS`: inside a scale, while a scale is being saved, between two scales;
+       after each, the state of the run directory is recorded;
+    3. in this process, ``singan train --resume`` finishes the run.
+    """
+    run_dir = tmp_path_factory.mktemp("runs") / "ejecución nº 1"
+    argv = ["train", str(run_image), "--out", str(run_dir), *RUN_FLAGS, "--quiet"]
+    stages = {"argv": argv, "run_dir": run_dir, "kills": {}}
+
+    # 1. Ctrl-C. The CLI calls SinGAN.train: give it the callback that sends the signal.
+    real_train = SinGAN.train.__func__
+
+    def train_with_ctrl_c(cls, *args, **kwargs):
+        return real_train(cls, *args, callbacks=[_CtrlCAsScaleStarts(INTERRUPTED_AT)], **kwargs)
 
     # A shell starts background jobs with SIGINT ignored, and Python keeps that; Ctrl-C in a
     # terminal reaches Python's default handler, so install it for the duration.
     previous_handler = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(training, "train_scale", measured_train_scale)
+            patch.setattr(SinGAN, "train", classmethod(train_with_ctrl_c))
             stages["ctrl_c"] = _run_main(argv)
     finally:
         signal.signal(signal.SIGINT, previous_handler)
     stages["after_ctrl_c"] = json.loads((run_dir / "manifest.json").read_text())
 
-    # 2. SIGKILL at a random moment of the scale the subprocess trains.
-    saved = stages["after_ctrl_c"]["scales"]
-    log = run_dir.parent / "killed.log"
-    with open(log, "w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "singan_keras", *argv[:-1], "--resume"],  # not --quiet
-            stdout=output,
-            stderr=subprocess.STDOUT,
+    # 2. SIGKILL at each kill point, one subprocess each.
+    for name, ((where, scale, iteration), _) in KILL_POINTS.items():
+        first_scale = len(json.loads((run_dir / "manifest.json").read_text())["scales"])
+        resume = [*argv[:-1], "--resume"]  # not --quiet: the log shows how far it got
+        done = subprocess.run(
+            [sys.executable, "-c", KILL_DRIVER, where, str(scale), str(iteration)]
+            + [str(first_scale), *resume],
+            capture_output=True,
+            text=True,
             env=dict(os.environ, KERAS_BACKEND=keras.backend.backend(), PYTHONUNBUFFERED="1"),
+            timeout=600,  # a hang, not a slow machine: the kill comes at a fixed point
         )
-        _wait_for_line(log, f"Scale {len(saved) + 1}/{RUN_SCALES}:", process, timeout=600)
-        delay = random.uniform(0.0, 0.8) * saved[-1]["seconds"]
-        time.sleep(delay)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=60)
-    stages.update(kill_returncode=process.returncode, kill_log=log.read_text(), kill_delay=delay)
-    stages["after_kill"] = json.loads((run_dir / "manifest.json").read_text())
-    stages["temporaries_after_kill"] = _check_every_file_is_complete(run_dir)
-    stages["bytes_after_kill"] = {
-        path: path.read_bytes()
-        for k in range(len(stages["after_kill"]["scales"]))
-        for path in (run_dir / f"scale_{k:02d}").iterdir()
-    }
+        manifest = json.loads((run_dir / "manifest.json").read_text())
+        stages["kills"][name] = {
+            "returncode": done.returncode,
+            "log": done.stdout + done.stderr,
+            "manifest": manifest,
+            "lock": (run_dir / ".lock").read_text(),
+            "temporaries": _check_every_file_is_complete(run_dir),
+            "files": sorted(p.relative_to(run_dir) for p in run_dir.rglob("*") if p.is_file()),
+            "bytes": {
+                path: path.read_bytes()
+                for k in range(len(manifest["scales"]))
+                for path in (run_dir / f"scale_{k:02d}").iterdir()
+            },
+        }
 
     # 3. --resume finishes the run.
     stages["resume"] = _run_main([*argv, "--resume", "--samples", "2"])
@@ -497,13 +556,13 @@ def _run_main(argv):
 
 
 def _wait_for_line(log: Path, text: str, process, timeout: float) -> None:
-    """Polls the output of `process` until it contains `text`."""
+    """Polls the output of `process` until it contains `text` (`timeout`: against a hang)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if text in log.read_text(errors="replace"):
             return
         if process.poll() is not None:
-            pytest.fail(f"the training process ended early: {log.read_text()[-2000:]}")
+            pytest.fail(f"the process ended early: {log.read_text()[-2000:]}")
         time.sleep(0.05)
     process.kill()
     pytest.fail(f"no {text!r} after {timeout} s: {log.read_text()[-2000:]}")
@@ -523,62 +582,53 @@ def test_ctrl_c_stops_cleanly_keeping_the_finished_scales(interrupted_run):
     assert len(interrupted_run["after_ctrl_c"]["scales"]) == INTERRUPTED_AT
 
 
-def test_sigkill_then_resume_finishes_the_run(interrupted_run):
+@pytest.mark.parametrize("point", list(KILL_POINTS))
+def test_sigkill_keeps_the_saved_scales_and_leaves_no_half_written_file(point, interrupted_run):
+    """Right after the kill: the manifest lists the scales saved before it, every file with a
+    real name is complete (`_check_every_file_is_complete` reads each), what was being
+    written is a temporary, and the lock names the dead process."""
+    (where, scale, _), listed = KILL_POINTS[point]
+    kill = interrupted_run["kills"][point]
+    assert kill["returncode"] == -signal.SIGKILL, kill["log"][-3000:]
+    assert len(kill["manifest"]["scales"]) == listed
+    assert re.fullmatch(r"\d+\n", kill["lock"]), kill["lock"]  # a PID; no one released it
+    temporaries = [path.name for path in kill["temporaries"]]
+    scale_files = {str(p) for p in kill["files"] if p.parts[0] == f"scale_{scale:02d}"}
+    if where == "iteration":  # the scale's losses so far, written by Keras' CSVLogger
+        assert len(temporaries) == 1 and temporaries[0].endswith(".csv"), temporaries
+        assert not any(name.endswith(".weights.h5") for name in scale_files), scale_files
+    elif where == "rename":  # the critic's weights, complete but under a temporary name
+        assert any(name.endswith(".weights.h5") for name in temporaries), temporaries
+        assert f"scale_{scale:02d}/generator.weights.h5" in scale_files
+        assert f"scale_{scale:02d}/critic.weights.h5" not in scale_files
+    else:  # "saved": nothing was being written
+        assert temporaries == [] and len(kill["manifest"]["scales"]) == scale + 1
+
+
+def test_resume_after_sigkill_finishes_the_run(interrupted_run):
     run_dir = interrupted_run["run_dir"]
-    assert interrupted_run["kill_returncode"] == -signal.SIGKILL, (
-        f"the process ended before the kill ({interrupted_run['kill_delay']:.1f} s): "
-        + interrupted_run["kill_log"][-2000:]
-    )
-    assert len(interrupted_run["after_kill"]["scales"]) >= INTERRUPTED_AT
     assert interrupted_run["resume"][0] == 0, interrupted_run["resume"][1]
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["num_scales"] == len(manifest["scales"]) == RUN_SCALES
     assert SinGAN.load(run_dir).is_complete
-    # the scales saved before the kill were kept as they were, not trained again
-    for path, data in interrupted_run["bytes_after_kill"].items():
-        assert path.read_bytes() == data, path
+    assert (run_dir / ".lock").read_text() == ""  # the last trainer released it
+    # the scales saved before each kill were kept as they were, not trained again
+    for kill in interrupted_run["kills"].values():
+        for path, data in kill["bytes"].items():
+            assert path.read_bytes() == data, path
 
 
 def test_no_file_is_ever_half_written(interrupted_run):
-    """Right after the kill, every file with a real name was complete; resuming removed the
-    temporary files the killed process may have left."""
+    """Resuming removed the temporary files the killed processes left; every file is
+    complete."""
     run_dir = interrupted_run["run_dir"]
-    assert all(_is_temporary(path) for path in interrupted_run["temporaries_after_kill"])
+    assert any(kill["temporaries"] for kill in interrupted_run["kills"].values())
     assert _check_every_file_is_complete(run_dir) == []
     # the samples the command wrote are the loaded model's samples (seed 0)
     samples = SinGAN.load(run_dir).sample(2, seed=0)
     for i, sample in enumerate(samples):
         written = np.asarray(Image.open(run_dir / "samples" / f"sample_{i:03d}.png"))
         assert np.abs(written.astype(int) - to_uint8(sample)).max() <= 1
-
-
-# -- 6. long runs -------------------------------------------------------------------------------
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/statm")
-@pytest.mark.xfail(
-    keras.backend.backend() == "jax",
-    strict=True,
-    reason="JAX keeps every scale's compiled train step in its process-wide caches (42 MiB "
-    "per scale at 40 px, cold or warm compile cache); only jax.clear_caches() released it, "
-    "which the library must not call (it drops the user's jitted functions too). Issue 17 "
-    "passes the frozen weights in as arguments so one program serves every scale of a size.",
-)
-def test_memory_does_not_grow_from_scale_to_scale(interrupted_run):
-    """Resident memory after each finished scale, garbage collected and trimmed.
-
-    A scale adds its generator and critic to what is kept (here < 0.1 MiB; at 128 channels
-    ~2 MiB each), nothing else: the previous scale's trainer, optimizers and compiled step are
-    garbage. 10 MiB per scale allows for allocator granularity and the backends' small
-    per-shape caches (measured over 10 scales: torch ~1, JAX ~5, TensorFlow ~6 MiB per
-    scale); a retained traced graph or compiled program per scale is several times more
-    (TensorFlow ~30 MiB before the TensorFlow backend's optimizer hook stopped Keras'
-    cross-replica gradient sum; JAX ~40 MiB today, see the xfail). Scale 0 is skipped: it
-    includes one-time imports and first calls.
-    """
-    rss = interrupted_run["rss"][:INTERRUPTED_AT]
-    per_scale = (rss[-1] - rss[1]) / (len(rss) - 2)
-    assert per_scale < 10.0, f"{per_scale:.1f} MiB per scale ({[round(r) for r in rss]})"
 
 
 # -- 4. checkpoints -------------------------------------------------------------------------------

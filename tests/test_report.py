@@ -243,5 +243,7 @@ def test_super_resolution_benchmark_prints_every_step(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert odd.read_text().splitlines()[-1].split(" | ")[1] == "80x90"
-    bad = subprocess.run([*command, str(image), "--factor", "1"], capture_output=True, text=True)
+    bad = subprocess.run(
+        [*command, str(image), "--factor", "1"], capture_output=True, text=True, timeout=120
+    )
     assert bad.returncode == 2 and "--factor must be > 1" in bad.stderr

@@ -11,6 +11,11 @@ import keras
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+CACHE_VARIABLES = (
+    "XDG_CACHE_HOME",
+    "JAX_COMPILATION_CACHE_DIR",
+    "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS",
+)
 
 CHILD = r"""
 import json, random, sys
@@ -65,11 +70,16 @@ def test_training_leaves_global_state_alone(tmp_path):
     """After `SinGAN.train` + `sample`: the user's `random` and `numpy.random` draw what they
     would have drawn, TensorFlow is not imported under torch/JAX, JAX's configuration is
     unchanged and nothing is written to the home directory (e.g. a compile cache). Imports
-    come first: what Keras or matplotlib write on import is theirs."""
+    come first: what Keras or matplotlib write on import is theirs.
+
+    The child runs without the tests' JAX compile cache (conftest.py): with it configured, a
+    library that turned a cache on would find it already on, change nothing and pass.
+    """
     home = tmp_path / "home"
     home.mkdir()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HOME": str(home)}
-    env.pop("XDG_CACHE_HOME", None)
+    for name in CACHE_VARIABLES:
+        env.pop(name, None)
     result = subprocess.run(
         [sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, timeout=600
     )
