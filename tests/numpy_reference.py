@@ -106,14 +106,17 @@ def matlab_resize_1d(signal, scale, out_len):
     return np.array(result)
 
 
-def matlab_resize(image, out_shape):
-    """An (H, W, C) image resized to `out_shape` with scale out/in per axis, axis by axis."""
+def matlab_resize(image, out_shape, scale=None):
+    """An (H, W, C) image resized to `out_shape`, axis by axis, with the kernel placed for
+    `scale` (both axes; MATLAB's ``imresize(x, scale)`` cropped to `out_shape`) or, when None,
+    for out/in on each axis (MATLAB's ``imresize(x, out_shape)``)."""
     image = np.asarray(image, np.float64)
     (h, w), (out_h, out_w) = image.shape[:2], out_shape
 
     def along_rows(x, n_in, n_out):  # resizes axis 0 of (n_in, m, C)
+        factor = n_out / n_in if scale is None else scale
         columns = [
-            [matlab_resize_1d(x[:, j, c], n_out / n_in, n_out) for c in range(x.shape[2])]
+            [matlab_resize_1d(x[:, j, c], factor, n_out) for c in range(x.shape[2])]
             for j in range(x.shape[1])
         ]
         return np.transpose(np.array(columns), (2, 0, 1))

@@ -140,6 +140,20 @@ def test_paint_to_image_keeps_the_paints_coarse_layout(model):
     assert layout[1] < layout[2]  # the coarser the injection, the freer the output
 
 
+def test_quantized_paint_is_snapped_to_the_real_images_colours(identity_model):
+    """quantize=True: each paint pixel becomes the nearest of 5 k-means colours of the real
+    image at scale n (official ``--quantization_flag``). At the finest scale with identity
+    generators the output *is* the quantised paint, so check it pixel by pixel."""
+    model = identity_model
+    paint = np.clip(smooth_image(*model.sizes[-1], seed=6) * 0.9, -1, 1)
+    out = paint_to_image(model, paint, 2, quantize=True, seed=0)
+    centres = color_palette(model.reals[2])
+    assert centres.shape == (5, 3)
+    distances = ((paint[:, :, None, :] - centres[None, None]) ** 2).sum(-1)
+    np.testing.assert_allclose(out, centres[distances.argmin(-1)], atol=1e-5)
+    assert len(np.unique(out.reshape(-1, 3).round(5), axis=0)) > 1
+
+
 def test_color_palette_and_quantization():
     rng = np.random.default_rng(0)
     centres = np.array([[-0.8, 0.1, 0.5], [0.7, -0.6, 0.0], [0.2, 0.9, -0.9]])
