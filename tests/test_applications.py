@@ -125,21 +125,20 @@ def test_paint_to_image_keeps_the_paints_coarse_layout(model):
     """The output, seen at the coarsest scale's size, follows the paint and not the training
     image. The paint (another smooth image) correlates 0.21 with the training image there, so
     an output that ignored it (the reconstruction or the real image injected instead) would
-    correlate about 0.2 with it; measured: 0.95 at n = 1 and 0.99 at n = 2 (the generators'
-    residuals and the coarser injection's blur move a start at n = 1 further from the paint,
-    as the paper says). Bounds: 0.85, and at least 0.5 above the correlation with the real."""
+    correlate about 0.2 with it. Measured with this 3-iteration model: 0.95 (n = 1) and 0.99
+    (n = 2) under torch, 0.97 and 0.96 under JAX (each backend trains other weights; which n
+    keeps more of the paint depends on them). Bounds: 0.85, and 0.5 above the correlation
+    with the real image."""
     paint = np.clip(smooth_image(24, 28, seed=5) * 0.9, -1, 1)  # the training image's size
     coarsest = model.sizes[0]
     paint_coarse = imresize(imresize(paint, model.sizes[-1]), coarsest)
     real_coarse = model.reals[0]
     assert abs(_correlation(paint_coarse, real_coarse)) < 0.35  # a different layout
-    layout = {}
     for n in (1, 2):
         out_coarse = imresize(paint_to_image(model, paint, n, seed=3), coarsest)
-        layout[n] = _correlation(out_coarse, paint_coarse)
-        assert layout[n] > 0.85, layout
-        assert layout[n] > _correlation(out_coarse, real_coarse) + 0.5, layout
-    assert layout[1] < layout[2]  # the coarser the injection, the freer the output
+        layout = _correlation(out_coarse, paint_coarse)
+        assert layout > 0.85, (n, layout)
+        assert layout > _correlation(out_coarse, real_coarse) + 0.5, (n, layout)
 
 
 def test_quantized_paint_is_snapped_to_the_real_images_colours(identity_model):
