@@ -24,6 +24,8 @@ def test_every_image_loads(name):
     assert image.std() > 0.05  # a photograph, not a blank
     with Image.open(data.image_path(name)) as file:
         assert file.format == "PNG" and file.mode == "RGB"
+        pixels = np.asarray(file, np.float64)
+    np.testing.assert_allclose(image, pixels / 127.5 - 1.0, atol=1e-6)  # the file's own pixels
 
 
 def test_every_image_has_a_licence_entry():

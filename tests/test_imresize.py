@@ -11,47 +11,12 @@ import math
 import keras
 import numpy as np
 import pytest
+from numpy_reference import matlab_resize_1d
 from PIL import Image
 
 from singan_keras.imresize import cubic_kernel, imresize, resize_images, resize_matrix
 
-# ----------------------------------------------------------------------------------------------
-# An independent 1-D MATLAB bicubic resize, one output pixel at a time.
-
-
-def _keys_cubic(t):
-    """Keys' cubic with a = -0.5, written from its piecewise definition."""
-    a = -0.5
-    t = abs(t)
-    if t <= 1:
-        return (a + 2) * t**3 - (a + 3) * t**2 + 1
-    if t < 2:
-        return a * t**3 - 5 * a * t**2 + 8 * a * t - 4 * a
-    return 0.0
-
-
-def _mirror(index, n):
-    """MATLAB 'symmetric' padding on 1-based indices: 0 -> 1, -1 -> 2, n + 1 -> n, ..."""
-    while index < 1 or index > n:
-        index = 1 - index if index < 1 else 2 * n + 1 - index
-    return index
-
-
-def _matlab_resize_1d(signal, scale, out_len):
-    n = len(signal)
-    result = []
-    for x in range(1, out_len + 1):
-        u = x / scale + 0.5 * (1 - 1 / scale)  # input coordinate of output pixel x (1-based)
-        stretch = min(scale, 1.0)  # antialiasing only when shrinking
-        half_width = 2.0 / stretch
-        first = math.floor(u - half_width)
-        taps = range(first, first + math.ceil(2 * half_width) + 2)
-        weights = [stretch * _keys_cubic(stretch * (u - j)) for j in taps]
-        total = sum(weights)
-        value = sum(w * signal[_mirror(j, n) - 1] for w, j in zip(weights, taps, strict=True))
-        result.append(value / total)
-    return np.array(result)
-
+# An independent 1-D MATLAB bicubic resize, one output pixel at a time: see numpy_reference.
 
 CASES_1D = [
     (10, 20, None),  # x2 up
@@ -71,7 +36,7 @@ CASES_1D = [
 @pytest.mark.parametrize(("n_in", "n_out", "scale"), CASES_1D)
 def test_matrix_matches_loop_restatement(n_in, n_out, scale):
     signal = np.random.default_rng(n_in * 100 + n_out).normal(size=n_in)
-    expected = _matlab_resize_1d(signal, n_out / n_in if scale is None else scale, n_out)
+    expected = matlab_resize_1d(signal, n_out / n_in if scale is None else scale, n_out)
     np.testing.assert_allclose(resize_matrix(n_in, n_out, scale) @ signal, expected, atol=1e-12)
 
 

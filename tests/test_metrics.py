@@ -294,6 +294,14 @@ def test_swd_self_blur_shuffle_ordering():
     assert own.mean < 0.5 * blurred.mean
     assert blurred.mean < shuffled.mean
     assert sliced_wasserstein_distance(image, image).per_level == own.per_level  # seeded
+    # Blind to a per-channel affine change of colour (each set is normalised per channel, and
+    # a constant offset only reaches the last, Gaussian band): the same patches, the same SWD.
+    recoloured = 0.5 * image + np.array([0.2, -0.1, 0.05], np.float32)
+    small = dict(num_patches=512, num_projections=32, num_repeats=1)
+    affine = sliced_wasserstein_distance(image, recoloured, **small)
+    same = sliced_wasserstein_distance(image, image, **small)
+    np.testing.assert_allclose(affine.per_level, same.per_level, rtol=1e-6)
+    assert min(same.per_level) > 0  # different random patches: the values are not trivially 0
 
 
 def test_swd_rejects_too_many_levels():

@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import pytest
+from numpy_reference import BLOCKS, critic_forward, generator_forward, network_weights
 
 from singan_keras.layout import to_internal, to_numpy_nhwc
 from singan_keras.models import PADDING, build_critic, build_generator, channels_at_scale
@@ -59,14 +60,64 @@ def test_initialisation_statistics():
     assert np.all(np.abs(bias) <= bound) and bias.std() > bound / 4
 
 
-def test_generator_output_shape_equals_input_and_critic_is_ten_smaller():
-    g, d = build_generator(8), build_critic(8)
-    x = np.random.default_rng(0).normal(size=(2, 17, 23, 3)).astype(np.float32)
-    out = to_numpy_nhwc(g([to_internal(x), to_internal(x)], training=False))
-    assert out.shape == (2, 17, 23, 3)
-    score = to_numpy_nhwc(d(to_internal(x), training=False))
-    assert score.shape == (2, 7, 13, 1)
+def _randomise(model, rng):
+    """Weights far from the initialisation (kernels σ 0.3, BatchNorm γ, β and moving statistics
+    away from 1/0), so that a misplaced term changes the output by far more than round-off."""
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            kernel, bias = layer.get_weights()
+            layer.set_weights([rng.normal(0, 0.3, kernel.shape), rng.normal(0, 0.2, bias.shape)])
+        if isinstance(layer, keras.layers.BatchNormalization):
+            c = layer.get_weights()[0].shape
+            layer.set_weights(
+                [rng.uniform(0.5, 1.5, c), rng.normal(0, 0.3, c), rng.normal(0, 0.5, c),
+                 rng.uniform(0.5, 2.0, c)]
+            )  # fmt: skip
+    return model
+
+
+def test_generator_and_critic_equal_a_numpy_restatement():
+    """G and D, inference and training mode, against `numpy_reference` (float64, written from
+    the reference's definitions): zero padding 5, conv 3x3, BatchNorm, LeakyReLU 0.2, tanh,
+    residual. Tolerance 1e-4 on outputs of size ~1: float32 round-off through 5 layers."""
+    rng = np.random.default_rng(0)
+    g, d = _randomise(build_generator(8), rng), _randomise(build_critic(8), rng)
+    noise = rng.normal(0, 0.5, (2, 17, 23, 3)).astype(np.float32)
+    previous = rng.uniform(-1, 1, (2, 17, 23, 3)).astype(np.float32)
+    g_weights, d_weights = network_weights(g, "g"), network_weights(d, "d")
+    for training in (False, True):
+        out = to_numpy_nhwc(g([to_internal(noise), to_internal(previous)], training=training))
+        expected = generator_forward(g_weights, noise, previous, training)
+        assert out.shape == (2, 17, 23, 3)
+        np.testing.assert_allclose(out, expected, atol=1e-4)
+        assert np.abs(out - previous).mean() > 0.1  # the residual is far above the tolerance
+        score = to_numpy_nhwc(d(to_internal(previous), training=training))
+        assert score.shape == (2, 7, 13, 1)  # 10 px smaller: 5 valid 3x3 convolutions
+        np.testing.assert_allclose(score, critic_forward(d_weights, previous, training), atol=1e-4)
+    # Inference mode uses the moving statistics, training mode the batch's: they differ here.
+    assert np.abs(generator_forward(g_weights, noise, previous, False) - expected).max() > 0.1
     assert PADDING == 5
+
+
+def test_batch_norm_moving_statistics_follow_momentum_0_9():
+    """A training-mode call moves each BatchNorm's statistics by 10 % toward the batch's mean
+    and biased variance (PyTorch's momentum 0.1, Keras' 0.9; the reference's ``.train()``)."""
+    rng = np.random.default_rng(1)
+    d = _randomise(build_critic(8), rng)
+    before = network_weights(d, "d")
+    image = rng.uniform(-1, 1, (2, 20, 21, 3)).astype(np.float32)
+    batch_statistics = []
+    critic_forward(before, image, training=True, batch_statistics=batch_statistics)
+    d(to_internal(image), training=True)
+    after = network_weights(d, "d")
+    for block, (mean, variance) in zip(BLOCKS, batch_statistics, strict=True):
+        _, _, old_mean, old_variance = before[f"d_{block}_bn"]
+        _, _, new_mean, new_variance = after[f"d_{block}_bn"]
+        np.testing.assert_allclose(new_mean, 0.9 * old_mean + 0.1 * mean, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(
+            new_variance, 0.9 * old_variance + 0.1 * variance, rtol=1e-4, atol=1e-5
+        )
+        assert np.abs(new_mean - old_mean).max() > 1e-2  # the update is far above round-off
 
 
 def test_generator_is_residual_with_tanh_bounded_correction():

@@ -12,6 +12,7 @@ import keras
 import numpy as np
 import pytest
 from conftest import requires_backends, smooth_image, tiny_config
+from numpy_reference import generator_forward, matlab_resize, network_weights
 
 from singan_keras import RunDirectoryError, SinGAN, scale_schedule
 from singan_keras.training import LOSS_NAMES
@@ -67,15 +68,33 @@ def test_trains_every_scale_of_the_schedule(trained):
 
 
 def test_noise_amplitude_is_a_tenth_of_the_rmse(trained):
-    model, _, _ = trained
-    from singan_keras.imresize import imresize
-    from singan_keras.sampling import reconstruct
+    """σ_k = 0.1 · RMSE(x_k, (x~rec_{k-1})↑r) (reference: noise_amp_init · RMSE), recomputed
+    from the saved files with numpy alone: reals.npz, z_star.npy, the saved generators'
+    weights run through `numpy_reference.generator_forward` (z* at scale 0, zero noise above,
+    BatchNorm in inference mode) and the loop restatement of MATLAB's bicubic resize."""
+    model, run_dir, _ = trained
+    loaded = SinGAN.load(run_dir)
+    with np.load(run_dir / "reals.npz") as archive:
+        reals = [np.asarray(archive[f"scale_{k:02d}"], np.float64) for k in range(3)]
+    z_star = np.load(run_dir / "z_star.npy")
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    saved_sigmas = [entry["noise_amplitude"] for entry in manifest["scales"]]
+    assert saved_sigmas[0] == 1.0 and [r.shape[:2] for r in reals] == list(model.sizes)
 
-    recs = reconstruct(model.generators, model.noise_amplitudes, model.sizes, model.z_star)
-    for k in range(1, model.num_scales):
-        upsampled = imresize(recs[k - 1], model.sizes[k])
-        rmse = np.sqrt(np.mean((model.reals[k] - upsampled) ** 2))
-        assert model.noise_amplitudes[k] == pytest.approx(0.1 * rmse, rel=1e-4)
+    reconstruction = None
+    for k, generator in enumerate(loaded.generators):
+        weights = network_weights(generator, "g")
+        if k == 0:
+            previous, noise = np.zeros((1, *reals[0].shape)), z_star[None]
+        else:
+            previous = matlab_resize(reconstruction, model.sizes[k])[None]
+            noise = np.zeros_like(previous)
+            rmse = np.sqrt(np.mean((reals[k] - previous[0]) ** 2))
+            assert saved_sigmas[k] == pytest.approx(0.1 * rmse, rel=1e-4)
+            assert model.noise_amplitudes[k] == pytest.approx(0.1 * rmse, rel=1e-4)
+        reconstruction = generator_forward(weights, noise, previous)[0]
+    # The library's reconstruction path gives the same finest image.
+    np.testing.assert_allclose(model.reconstruct(), reconstruction, atol=1e-4)
 
 
 def test_run_directory_contents(trained):
