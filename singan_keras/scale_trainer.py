@@ -1,7 +1,8 @@
 """One scale's training: the adversarial game of G_n and D_n plus reconstruction (paper §2.2).
 
 `ScaleTrainer` is a `keras.Model` that holds, for the scale being trained, G_n, D_n, the two
-optimizers, the frozen coarser generators and the scale's fixed tensors. Its ``train_step``
+optimizers, the frozen coarser generators and the scale's fixed inputs (non-trainable
+variables, so a compiled step takes them as inputs, not constants). Its ``train_step``
 is one SinGAN iteration, driven by ``fit()`` so callbacks, ``History`` and the progress bar
 work as usual:
 
