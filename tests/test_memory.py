@@ -22,7 +22,7 @@ RUN = dict(min_size=14, max_size=28, scale_factor=0.75, iterations=3, max_channe
 
 # Allowed growth per scale beyond its networks' weights. Measured with this run on the
 # project's 2-core CPU machine (MiB per scale, scales 2-4): torch 0.6-0.7, TensorFlow 4.4-6.2
-# (TensorFlow's per-shape kernel caches), JAX 24-57 (see the xfail). A trace or compiled step
+# (TensorFlow's per-shape kernel caches), JAX 24-60 (see the xfail). A trace or compiled step
 # kept per scale is 25 MiB or more (TensorFlow before backends note 3, JAX's steps), so 10 MiB
 # tells the two apart with room for allocator noise.
 SLACK_MIB = 10.0
