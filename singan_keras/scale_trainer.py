@@ -1,7 +1,8 @@
 """One scale's training: the adversarial game of G_n and D_n plus reconstruction (paper §2.2).
 
 `ScaleTrainer` is a `keras.Model` that holds, for the scale being trained, G_n, D_n, the two
-optimizers, the frozen coarser generators and the scale's fixed tensors. Its ``train_step``
+optimizers, the frozen coarser generators and the scale's fixed inputs (non-trainable
+variables, so a compiled step takes them as inputs, not constants). Its ``train_step``
 is one SinGAN iteration, driven by ``fit()`` so callbacks, ``History`` and the progress bar
 work as usual:
 
@@ -115,21 +116,29 @@ class ScaleTrainer(TrainStep, keras.Model):
         self.generator = generator
         self.critic = critic
         self.frozen_generators = list(frozen.generators)
-        self.frozen_noise_amplitudes = list(frozen.noise_amplitudes)
         # sizes of scales 0..n, this one last
         self.sizes = [*frozen.sizes, tuple(int(v) for v in np.shape(scale.real)[:2])]
         self.is_coarsest = not self.frozen_generators
-        self.noise_amplitude = float(scale.noise_amplitude)
-        self.real = to_internal(scale.real)
-        self.previous_reconstruction = to_internal(scale.previous_reconstruction)
+        # Every value that differs between images, seeds or scales of the same size lives in a
+        # (non-trainable) variable, never in a Python number or a tensor the step closes over:
+        # a compiled step (jitted JAX function, tf.function) receives variables as inputs but
+        # bakes captured numbers and tensors in as constants, so a new image would need a new
+        # program (docs/backends.md, "What gets compiled"). The frozen generators' weights
+        # are variables of this model already (tracked through `frozen_generators`).
+        self._real = self._fixed_input("real", to_internal(scale.real))
+        self._previous_reconstruction = self._fixed_input(
+            "previous_reconstruction", to_internal(scale.previous_reconstruction)
+        )
+        self._noise_amplitude = self._fixed_input("noise_amplitude", float(scale.noise_amplitude))
+        self._frozen_noise_amplitudes = [
+            self._fixed_input(f"noise_amplitude_{k:02d}", amplitude)
+            for k, amplitude in enumerate(frozen.noise_amplitudes)
+        ]
         self.seed_generator = keras.random.SeedGenerator(seed)
         if self.is_coarsest:
             if scale.z_star is None:
                 raise ValueError("The coarsest scale needs z_star.")
-            self.z_star = self.add_weight(
-                shape=tuple(self.real.shape), initializer="zeros", trainable=False, name="z_star"
-            )
-            self.z_star.assign(to_internal(scale.z_star))
+            self.z_star = self._fixed_input("z_star", to_internal(scale.z_star))
         decay_after = round(config.lr_decay_at * config.iterations)
         adam = dict(
             learning_rate=config.learning_rate,
@@ -148,6 +157,37 @@ class ScaleTrainer(TrainStep, keras.Model):
         self.critic_optimizer.build(self.critic.trainable_variables)
         self.generator_optimizer.build(self.generator.trainable_variables)
         self.built = True
+
+    def _fixed_input(self, name: str, value):
+        """A non-trainable variable holding `value` (a tensor or a float)."""
+        value = ops.convert_to_tensor(value, dtype="float32")
+        variable = self.add_weight(
+            shape=tuple(value.shape), initializer="zeros", trainable=False, name=name
+        )
+        variable.assign(value)
+        return variable
+
+    # Read through properties, so that inside JAX's stateless train step they give the value
+    # the step received, and everywhere else the variable's current value.
+    @property
+    def real(self):
+        """x_n, a (1, ...) tensor in the internal layout."""
+        return self._real.value
+
+    @property
+    def previous_reconstruction(self):
+        """(x~^rec_{n+1})↑r, like `real`; zeros at the coarsest scale."""
+        return self._previous_reconstruction.value
+
+    @property
+    def noise_amplitude(self):
+        """σ_n, a scalar tensor."""
+        return self._noise_amplitude.value
+
+    @property
+    def frozen_noise_amplitudes(self) -> list:
+        """σ of every coarser scale, scalar tensors, coarsest first."""
+        return [variable.value for variable in self._frozen_noise_amplitudes]
 
     def compile_for_training(self) -> None:
         """``compile()`` with the optimizer wrapper that carries both Adams' state."""
