@@ -33,14 +33,19 @@ def spatial_shape(tensor) -> tuple[int, int]:
     return shape[2:4] if data_format() == "channels_first" else shape[1:3]
 
 
-def to_internal(images: np.ndarray):
-    """Numpy NHWC (or HWC) -> a backend float32 tensor in the internal layout."""
+def internal_numpy(images: np.ndarray) -> np.ndarray:
+    """Numpy NHWC (or HWC) -> a float32 numpy batch in the internal layout."""
     images = np.asarray(images, dtype=np.float32)
     if images.ndim == 3:
         images = images[None]
     if data_format() == "channels_first":
         images = np.ascontiguousarray(images.transpose(0, 3, 1, 2))
-    return keras.ops.convert_to_tensor(images)
+    return images
+
+
+def to_internal(images: np.ndarray):
+    """Numpy NHWC (or HWC) -> a backend float32 tensor in the internal layout."""
+    return keras.ops.convert_to_tensor(internal_numpy(images))
 
 
 def to_numpy_nhwc(tensor) -> np.ndarray:

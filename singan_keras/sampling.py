@@ -43,7 +43,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from singan_keras.backends import no_gradients
+from singan_keras.backends import no_gradients, run_as_one_program
 from singan_keras.errors import InputError
 from singan_keras.imresize import resize_images
 from singan_keras.layout import channel_axis, data_format, to_internal, to_numpy_nhwc
@@ -425,14 +425,26 @@ def reconstruct(
     Returns:
         One (H, W, 3) numpy image per scale of `generators`, coarsest first.
     """
-    noise = reconstruction_noise(z_star)
-    outputs, image = [], None
-    for k in range(len(generators)):  # one scale at a time, to keep every scale's image
-        image = run_pyramid(
-            generators[: k + 1], noise_amplitudes, noise, sizes, start_scale=k, start_image=image
-        )
-        outputs.append(to_numpy_nhwc(image)[0])
-    return outputs
+
+    def every_scale(z_star, amplitudes):
+        # Tensors only (z*, σ), so that a compiled run takes them as inputs (see below).
+        def noise(k, size):
+            return z_star if k == 0 else to_internal(np.zeros((1, *size, 3), np.float32))
+
+        sigmas = [amplitudes[k] for k in range(len(generators))]
+        images, image = [], None
+        for k in range(len(generators)):  # one scale at a time, to keep every scale's image
+            image = run_pyramid(
+                generators[: k + 1], sigmas, noise, sizes, start_scale=k, start_image=image
+            )
+            images.append(image)
+        return images
+
+    # Each new scale brings new sizes: on JAX, eager calls would keep their programs for good.
+    variables = [variable for generator in generators for variable in generator.variables]
+    amplitudes = keras.ops.convert_to_tensor(np.asarray(noise_amplitudes, np.float32))
+    images = run_as_one_program(every_scale, variables, to_internal(z_star), amplitudes)
+    return [to_numpy_nhwc(image)[0] for image in images]
 
 
 @dataclasses.dataclass(frozen=True)

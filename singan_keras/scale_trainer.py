@@ -33,7 +33,7 @@ from keras import ops
 from singan_keras.backends import TrainStep
 from singan_keras.config import TrainConfig
 from singan_keras.imresize import resize_images
-from singan_keras.layout import channel_axis, data_format, to_internal
+from singan_keras.layout import channel_axis, data_format, internal_numpy
 from singan_keras.optimizers import CriticGeneratorOptimizers, make_adam
 from singan_keras.sampling import keras_noise, keras_normal_maps, run_pyramid
 
@@ -125,9 +125,9 @@ class ScaleTrainer(TrainStep, keras.Model):
         # bakes captured numbers and tensors in as constants, so a new image would need a new
         # program (docs/backends.md, "What gets compiled"). The frozen generators' weights
         # are variables of this model already (tracked through `frozen_generators`).
-        self._real = self._fixed_input("real", to_internal(scale.real))
+        self._real = self._fixed_input("real", internal_numpy(scale.real))
         self._previous_reconstruction = self._fixed_input(
-            "previous_reconstruction", to_internal(scale.previous_reconstruction)
+            "previous_reconstruction", internal_numpy(scale.previous_reconstruction)
         )
         self._noise_amplitude = self._fixed_input("noise_amplitude", float(scale.noise_amplitude))
         self._frozen_noise_amplitudes = [
@@ -138,7 +138,7 @@ class ScaleTrainer(TrainStep, keras.Model):
         if self.is_coarsest:
             if scale.z_star is None:
                 raise ValueError("The coarsest scale needs z_star.")
-            self.z_star = self._fixed_input("z_star", to_internal(scale.z_star))
+            self.z_star = self._fixed_input("z_star", internal_numpy(scale.z_star))
         decay_after = round(config.lr_decay_at * config.iterations)
         adam = dict(
             learning_rate=config.learning_rate,
@@ -159,13 +159,18 @@ class ScaleTrainer(TrainStep, keras.Model):
         self.built = True
 
     def _fixed_input(self, name: str, value):
-        """A non-trainable variable holding `value` (a tensor or a float)."""
-        value = ops.convert_to_tensor(value, dtype="float32")
-        variable = self.add_weight(
-            shape=tuple(value.shape), initializer="zeros", trainable=False, name=name
+        """A non-trainable variable holding `value` (a numpy array or a float).
+
+        The variable starts from the value itself, not from zeros then an assignment: on JAX
+        both would be eager operations on a new shape, compiled and kept for good.
+        """
+        value = np.asarray(value, dtype=np.float32)
+        return self.add_weight(
+            shape=value.shape,
+            initializer=lambda shape, dtype=None: value,
+            trainable=False,
+            name=name,
         )
-        variable.assign(value)
-        return variable
 
     # Read through properties, so that inside JAX's stateless train step they give the value
     # the step received, and everywhere else the variable's current value.

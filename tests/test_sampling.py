@@ -76,7 +76,9 @@ def test_sample_from_the_real_image_is_the_finer_generators_run_by_hand(model):
 def test_reconstruction_is_z_star_then_zero_noise_by_hand(model):
     ours = reconstruct(model.generators, model.noise_amplitudes, model.sizes, model.z_star)
     image = _apply(model.generators[0], model.z_star[None], np.zeros((1, *model.sizes[0], 3)))
-    np.testing.assert_allclose(ours[0], image[0], atol=1e-6)
+    # JAX runs the reconstruction as one compiled program, whose fused float32 arithmetic
+    # rounds differently from these eager calls (measured up to 1.6e-6 on values ~0.5).
+    np.testing.assert_allclose(ours[0], image[0], atol=1e-5)
     for k in range(1, model.num_scales):
         upsampled = imresize(image, model.sizes[k])
         image = _apply(model.generators[k], np.zeros_like(upsampled), upsampled)

@@ -185,6 +185,7 @@ def test_sampling_records_no_gradients(trained):
     class Recorder:
         def __init__(self, generator):
             self.generator = generator
+            self.variables = generator.variables  # what a compiled reconstruction reads
 
         def __call__(self, inputs, training):
             if keras.backend.backend() == "torch":

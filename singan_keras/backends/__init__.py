@@ -18,9 +18,12 @@ Keras 3 has no common API for lives in one package per backend, with the same na
   BatchNorm that can be differentiated twice on TensorFlow (8), the im2col critic
   convolution on JAX-on-CPU (4), fused BatchNorm (5) and a direct-call model (6) on torch.
 * `enable_compile_cache(directory)` — an opt-in persistent compile cache (JAX only).
+* `run_as_one_program(function)` — a one-off network computation (the reconstruction of
+  every scale) as one compiled program that is freed afterwards, on JAX (9); a plain call
+  elsewhere.
 * `accelerators()` — the GPUs the backend will use (``singan env`` prints them).
 
-(1)-(3) and (8) are needed for correctness or memory. (4)-(7) are *fast paths*:
+(1)-(3), (8) and (9) are needed for correctness or memory. (4)-(7) are *fast paths*:
 the same maths as Keras' plain layers and update, measured faster on these machines
 (`benchmarks/`); `tests/test_kernels.py` checks each against the plain path. Setting the
 environment variable ``SINGAN_KERAS_FAST_PATHS=0`` before the import turns every fast path
@@ -50,6 +53,10 @@ JAX suites once more that way.
    penalty's gradient through the critic was 3 % off (found by
    ``tests/test_iteration_parity.py``); the TensorFlow BatchNorm computes the moments
    itself, with the switch on or off.
+9. JAX compiles every eager operation once per new input shape and keeps the programs for the
+   life of the process: the eager reconstruction at each new scale's size kept ~25 programs,
+   25-60 MiB, per scale (`tests/test_memory.py`). One jitted call per reconstruction step
+   compiles one program, freed when the call returns.
 
 The train step (``<backend>/train_step.py``, a mixin of
 `singan_keras.scale_trainer.ScaleTrainer`) has the same six methods in the same order on every
@@ -102,6 +109,7 @@ __all__ = [
     "accelerators",
     "enable_compile_cache",
     "no_gradients",
+    "run_as_one_program",
 ]
 
 BACKEND = keras.backend.backend()
@@ -125,5 +133,6 @@ OptimizerMixin = _backend.OptimizerMixin
 DATA_FORMAT: str = _backend.DATA_FORMAT
 no_gradients = _backend.no_gradients
 enable_compile_cache = _backend.enable_compile_cache
+run_as_one_program = _backend.run_as_one_program
 accelerators = _backend.accelerators
 NETWORK_CLASSES = _backend.network_classes(FAST_PATHS)

@@ -14,6 +14,7 @@ __all__ = [
     "PLAIN_NETWORK_CLASSES",
     "plain_adam_update",
     "no_compile_cache",
+    "call",
 ]
 
 #: False when the environment variable ``SINGAN_KERAS_FAST_PATHS`` was ``0`` (or ``false``,
@@ -54,6 +55,11 @@ PLAIN_NETWORK_CLASSES = NetworkClasses(
 def plain_adam_update(optimizer, grads, variables) -> None:
     """Keras' own update: ``optimizer.apply`` (runs `TorchStyleAdam.update_step` per variable)."""
     optimizer.apply(grads, variables)
+
+
+def call(function, variables, *arguments):
+    """Backends that keep nothing per shape for an eager call: ``function(*arguments)``."""
+    return function(*arguments)
 
 
 def no_compile_cache(directory=None):

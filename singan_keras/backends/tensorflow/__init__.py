@@ -11,6 +11,7 @@ import dataclasses
 from singan_keras.backends.common import (
     PLAIN_NETWORK_CLASSES,
     NetworkClasses,
+    call,
     no_compile_cache,
     nullcontext,
 )
@@ -25,9 +26,11 @@ __all__ = [
     "enable_compile_cache",
     "network_classes",
     "no_gradients",
+    "run_as_one_program",
 ]
 
 DATA_FORMAT = "channels_last"
+run_as_one_program = call  # eager calls keep nothing per shape that matters
 no_gradients = nullcontext  # TensorFlow records gradients only inside a GradientTape
 enable_compile_cache = no_compile_cache
 

@@ -11,6 +11,7 @@ from singan_keras.backends.common import (
     PLAIN_NETWORK_CLASSES,
     NetworkClasses,
     NoOptimizerHooks,
+    call,
     no_compile_cache,
 )
 from singan_keras.backends.torch.fused import BatchNormalization, Functional
@@ -24,11 +25,13 @@ __all__ = [
     "enable_compile_cache",
     "network_classes",
     "no_gradients",
+    "run_as_one_program",
 ]
 
 # torch 2.13 (CPU) fails the penalty's double backward through a 1-output-channel
 # convolution in channels-last memory format (backends note 1).
 DATA_FORMAT = "channels_first"
+run_as_one_program = call  # eager calls keep nothing per shape that matters
 no_gradients = torch.no_grad  # eager torch records every call of a trainable network
 enable_compile_cache = no_compile_cache  # eager: nothing compiled
 OptimizerMixin = NoOptimizerHooks  # the foreach update is called by TrainStep.apply_gradients
