@@ -19,6 +19,8 @@ Keras 3 has no common API for lives in one package per backend, with the same na
   convolution on JAX-on-CPU (4), fused BatchNorm (5) and a direct-call model (6) on torch.
 * `enable_compile_cache(directory)` — an opt-in persistent compile cache (JAX only).
 * `accelerators()` — the GPUs the backend will use (``singan env`` prints them).
+* `default_device()` — where Keras runs on this backend, in one line (``"cpu"``,
+  ``"cuda:0 (NVIDIA H100 ...)"``; ``singan env`` prints it).
 
 (1)-(3) and (8) are needed for correctness or memory. (4)-(7) are *fast paths*:
 the same maths as Keras' plain layers and update, measured faster on these machines
@@ -100,6 +102,7 @@ __all__ = [
     "OptimizerMixin",
     "TrainStep",
     "accelerators",
+    "default_device",
     "enable_compile_cache",
     "no_gradients",
 ]
@@ -126,4 +129,5 @@ DATA_FORMAT: str = _backend.DATA_FORMAT
 no_gradients = _backend.no_gradients
 enable_compile_cache = _backend.enable_compile_cache
 accelerators = _backend.accelerators
+default_device = _backend.default_device
 NETWORK_CLASSES = _backend.network_classes(FAST_PATHS)
