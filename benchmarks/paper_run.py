@@ -371,7 +371,8 @@ def main(argv: list[str] | None = None) -> int:
         + f"; {SAMPLES} samples per backend in `{out.stem}_<backend>.png`. {platform.machine()} "
         f"({os.cpu_count()} CPUs), {date.today()}, Keras {metadata.version('keras')}, Python "
         f"{platform.python_version()}. s/iter excludes each scale's first iteration; compile s "
-        "is that iteration's extra time"
+        "is that iteration's extra time; total s is `SinGAN.train`'s (sampling excluded); the "
+        "memory peaks cover training and sampling"
         + ("; baseline: eager PyTorch on the CPU, one scale in isolation" if baseline else "")
         + f".\n\nCommand: `python benchmarks/paper_run.py {given}`"
     )
