@@ -22,6 +22,8 @@ Keras 3 has no common API for lives in one package per backend, with the same na
   every scale) as one compiled program that is freed afterwards, on JAX (9); a plain call
   elsewhere.
 * `accelerators()` — the GPUs the backend will use (``singan env`` prints them).
+* `default_device()` — where Keras runs on this backend, in one line (``"cpu"``,
+  ``"cuda:0 (NVIDIA H100 ...)"``; ``singan env`` prints it).
 
 (1)-(3), (8) and (9) are needed for correctness or memory. (4)-(7) are *fast paths*:
 the same maths as Keras' plain layers and update, measured faster on these machines
@@ -107,6 +109,7 @@ __all__ = [
     "OptimizerMixin",
     "TrainStep",
     "accelerators",
+    "default_device",
     "enable_compile_cache",
     "no_gradients",
     "run_as_one_program",
@@ -135,4 +138,5 @@ no_gradients = _backend.no_gradients
 enable_compile_cache = _backend.enable_compile_cache
 run_as_one_program = _backend.run_as_one_program
 accelerators = _backend.accelerators
+default_device = _backend.default_device
 NETWORK_CLASSES = _backend.network_classes(FAST_PATHS)

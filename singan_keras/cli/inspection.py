@@ -43,9 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         subparsers,
         "env",
         run_env,
-        help="print versions, the Keras backend and whether a GPU is visible (for bug reports).",
+        help="print versions, the Keras backend and the device it runs on (for bug reports).",
         description="Versions of singan_keras, Keras, the backend, numpy and Python, and "
-        "whether the backend sees a GPU.",
+        "whether the backend sees a GPU and which device it will run on.",
     )
 
 
@@ -99,6 +99,16 @@ def _gpu_visible() -> str:
     return f"yes ({', '.join(devices)})" if devices else "no"
 
 
+def _default_device() -> str:
+    """Where the active backend will run (`backends.default_device`); never raises."""
+    try:
+        from singan_keras import backends
+
+        return backends.default_device()
+    except Exception as error:  # a broken CUDA install must not stop a bug report
+        return f"unknown ({type(error).__name__}: {error})".splitlines()[0]
+
+
 def _backend_rows() -> list[tuple[str, str]]:
     """Fast paths and the compile cache of `singan_keras.backends` (the `singan` command turns
     the JAX cache on: it owns its process)."""
@@ -137,6 +147,7 @@ def run_env(args: argparse.Namespace) -> int:
         version = getattr(sys.modules.get(backend), "__version__", "?")  # imported by Keras
         rows.append(("backend", f"{backend} {version}"))
         rows.append(("GPU visible", _gpu_visible()))
+        rows.append(("device", _default_device()))
         rows.extend(_backend_rows())
     for name, distributions in (
         ("tensorflow", ("tensorflow", "tensorflow-cpu")),

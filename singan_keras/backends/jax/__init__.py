@@ -25,6 +25,7 @@ __all__ = [
     "OptimizerMixin",
     "TrainStep",
     "accelerators",
+    "default_device",
     "enable_compile_cache",
     "network_classes",
     "no_gradients",
@@ -93,6 +94,15 @@ def enable_compile_cache(directory: str | Path | None = None) -> Path:
     jax.config.update("jax_compilation_cache_dir", str(directory))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
     return Path(directory)
+
+
+def default_device() -> str:
+    """Where JAX runs what Keras creates, in one line: ``"gpu:0 (<device kind>)"`` or
+    ``"cpu"`` (JAX's default device: the first of `jax.devices()`, unless configured)."""
+    [device] = keras.ops.convert_to_tensor(0.0).devices()
+    if device.platform == "cpu":
+        return "cpu"
+    return f"{device.platform}:{device.id} ({device.device_kind})"
 
 
 def accelerators() -> list[str]:

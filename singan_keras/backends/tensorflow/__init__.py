@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import keras
+
 from singan_keras.backends.common import (
     PLAIN_NETWORK_CLASSES,
     NetworkClasses,
@@ -23,6 +25,7 @@ __all__ = [
     "OptimizerMixin",
     "TrainStep",
     "accelerators",
+    "default_device",
     "enable_compile_cache",
     "network_classes",
     "no_gradients",
@@ -50,6 +53,21 @@ def network_classes(fast_paths: bool) -> NetworkClasses:
     differentiated twice, with the fast paths on or off: it is a correction, not a speed-up
     (`singan_keras.backends.tensorflow.layers`)."""
     return dataclasses.replace(PLAIN_NETWORK_CLASSES, batch_norm=BatchNormalization)
+
+
+def default_device() -> str:
+    """Where TensorFlow places the float32 ops Keras runs, in one line: ``"GPU:0 (<GPU
+    name>)"`` or ``"cpu"`` (TensorFlow's placer prefers the first GPU when one is visible)."""
+    import tensorflow as tf
+
+    result = keras.ops.add(keras.ops.convert_to_tensor(0.0), 1.0)  # an op, not a constant
+    spec = tf.DeviceSpec.from_string(result.device)
+    if spec.device_type != "GPU":
+        return "cpu"
+    index = spec.device_index or 0
+    gpus = tf.config.list_physical_devices("GPU")
+    details = tf.config.experimental.get_device_details(gpus[index]) if index < len(gpus) else {}
+    return f"GPU:{index} ({details.get('device_name', 'unnamed GPU')})"
 
 
 def accelerators() -> list[str]:

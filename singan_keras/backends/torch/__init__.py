@@ -5,6 +5,7 @@ See `singan_keras.backends` for why each piece exists and what it gained.
 
 from __future__ import annotations
 
+import keras
 import torch
 
 from singan_keras.backends.common import (
@@ -22,6 +23,7 @@ __all__ = [
     "OptimizerMixin",
     "TrainStep",
     "accelerators",
+    "default_device",
     "enable_compile_cache",
     "network_classes",
     "no_gradients",
@@ -47,6 +49,19 @@ def network_classes(fast_paths: bool) -> NetworkClasses:
         batch_norm=BatchNormalization,
         model=Functional,
     )
+
+
+def default_device() -> str:
+    """Where Keras puts new tensors, in one line: ``"cuda:0 (<GPU name>)"`` or ``"cpu"``.
+
+    Keras' torch backend picks ``KERAS_TORCH_DEVICE`` if set, else MPS, CUDA, XPU, CPU in
+    that order, once at import; the device of a tensor Keras creates is that choice.
+    """
+    device = keras.ops.convert_to_tensor(0.0).device
+    if device.type == "cuda":
+        index = torch.cuda.current_device() if device.index is None else device.index
+        return f"cuda:{index} ({torch.cuda.get_device_name(index)})"
+    return str(device)
 
 
 def accelerators() -> list[str]:
