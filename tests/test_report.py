@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 from conftest import smooth_image, tiny_config
@@ -212,6 +213,11 @@ def test_benchmark_help_runs():
     assert "--images" in done.stdout and "--iters" in done.stdout
 
 
+@pytest.mark.skipif(
+    keras.backend.backend() != "torch",
+    reason="the script's own logic does not depend on the backend (two trainings: ~2 min on "
+    "TensorFlow or JAX); super_resolve is tested on every backend in test_applications",
+)
 def test_super_resolution_benchmark_prints_every_step(tmp_path):
     from singan_keras import save_image
 
