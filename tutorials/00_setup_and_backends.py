@@ -61,10 +61,24 @@
 # nothing is set (Keras' own default would be TensorFlow).
 
 # %%
+# Set-up, the same in every notebook. Choose the backend here: "torch", "jax" or
+# "tensorflow"; Keras reads it once, so restart the kernel to switch. Where singan_keras is
+# missing (this notebook uploaded to Colab, say), pip installs it with that backend's extra.
+import importlib.util
 import os
+import subprocess
+import sys
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quieter TensorFlow start-up
+if importlib.util.find_spec("singan_keras") is None:
+    package = f"singan-keras[{os.environ['KERAS_BACKEND']}]"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)
+    importlib.invalidate_caches()
+
+from singan_keras.backends import default_device  # noqa: E402  (imports Keras)
+
+print(f"KERAS_BACKEND={os.environ['KERAS_BACKEND']}, device: {default_device()}")
 
 import keras  # noqa: E402  (must come after KERAS_BACKEND is set)
 

@@ -37,13 +37,25 @@
 # blurred, dilated mask ($m = 0$) the output **is** the input.
 
 # %%
+# Set-up, the same in every notebook. Choose the backend here: "torch", "jax" or
+# "tensorflow"; Keras reads it once, so restart the kernel to switch. Where singan_keras is
+# missing (this notebook uploaded to Colab, say), pip installs it with that backend's extra.
+import importlib.util
 import os
+import subprocess
+import sys
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quieter TensorFlow start-up
+if importlib.util.find_spec("singan_keras") is None:
+    package = f"singan-keras[{os.environ['KERAS_BACKEND']}]"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)
+    importlib.invalidate_caches()
 
-import subprocess  # noqa: E402
-import sys  # noqa: E402
+from singan_keras.backends import default_device  # noqa: E402  (imports Keras)
+
+print(f"KERAS_BACKEND={os.environ['KERAS_BACKEND']}, device: {default_device()}")
+
 import time  # noqa: E402
 
 import keras  # noqa: E402
@@ -55,8 +67,6 @@ from singan_keras.applications import edit, harmonize, inject  # noqa: E402
 from singan_keras.applications.editing import blend, blend_mask, load_mask  # noqa: E402
 from singan_keras.applications.injection import injection_input, load_user_image  # noqa: E402
 from singan_keras.imresize import imresize  # noqa: E402
-
-print("backend:", keras.backend.backend())
 
 # %% [markdown]
 # ## Parameters
