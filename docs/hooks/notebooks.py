@@ -13,6 +13,11 @@
   package; otherwise (and when there is none, as in a plain local ``mkdocs build``) the
   committed notebook is rendered, with a note saying why and how to get the outputs. The
   folder is ``build/executed_notebooks``, or ``$SINGAN_DOCS_EXECUTED_NOTEBOOKS``.
+* **Download.** Each notebook page has a button that downloads the committed notebook (no
+  outputs: the file a student runs, the same one ``singan tutorials DIR`` copies), written
+  next to the page as ``tutorials/<name>/<name>.ipynb``. mkdocs-jupyter's ``include_source``
+  is not used: it would offer the rendered copy (with this site's outputs), and Material shows
+  no button for it without a template override.
 * mkdocs-jupyter (``mkdocs.yml``) converts the notebooks to HTML. This hook hands it the
   chosen copies and, on each notebook page, removes the MathJax 2 loader it embeds (the
   site's MathJax 3, ``docs/javascripts/mathjax.js``, typesets the notebooks' equations) and
@@ -27,6 +32,7 @@ import html
 import json
 import logging
 import os
+import posixpath
 import re
 import shutil
 from dataclasses import dataclass
@@ -71,6 +77,7 @@ class Notebook:
 
 _notebooks: dict[str, Notebook] = {}  # src_uri ("tutorials/01_pyramid.ipynb") -> Notebook
 _stylesheets: dict[str, None] = {}  # the CSS blocks moved out of the pages, in order
+_downloads: dict[str, Path] = {}  # site path of a notebook offered for download -> its file
 STYLESHEET = "assets/stylesheets/jupyter.css"
 
 
@@ -204,6 +211,7 @@ def on_config(config):
     global _notebooks
     _notebooks = _collect()
     _stylesheets.clear()
+    _downloads.clear()
     log.info(
         "tutorials: %d notebook(s), %d rendered with outputs from %s",
         len(_notebooks),
@@ -256,6 +264,20 @@ _TEMPLATE_CSS = re.compile(r'<style type="text/css">(.*?)</style>', re.S)  # not
 _FIRST_H1_END = re.compile(r"</h1>", re.I)
 
 
+def _download_button(notebook: Notebook, page) -> str:
+    """A button that downloads the committed notebook, which `on_post_build` writes beside
+    the page."""
+    uri = posixpath.join(posixpath.dirname(page.file.dest_uri), notebook.stored.name)
+    _downloads[uri] = notebook.stored
+    href = html.escape(get_relative_url(uri, page.url))
+    return (
+        f'<p><a class="md-button" href="{href}" download>Download the notebook '
+        f"<code>{notebook.stored.name}</code></a> &nbsp;Or every tutorial at once, after "
+        "<code>pip install singan-keras</code>: <code>singan tutorials ./singan-tutorials</code>"
+        "</p>"
+    )
+
+
 def on_page_content(html_content, page, config, files):
     notebook = _notebooks.get(page.file.src_uri)
     if notebook is None:
@@ -268,12 +290,17 @@ def on_page_content(html_content, page, config, files):
         html_content = f'<link rel="stylesheet" href="{href}">' + _TEMPLATE_CSS.sub(
             "", html_content
         )
+    header = _download_button(notebook, page) + notebook.note
     if _FIRST_H1_END.search(html_content):
-        return _FIRST_H1_END.sub(lambda m: m.group(0) + notebook.note, html_content, count=1)
-    return notebook.note + html_content
+        return _FIRST_H1_END.sub(lambda m: m.group(0) + header, html_content, count=1)
+    return header + html_content
 
 
 def on_post_build(config):
+    for uri, stored in _downloads.items():
+        target = Path(config.site_dir) / uri
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(stored, target)
     if _stylesheets:
         path = Path(config.site_dir) / STYLESHEET
         path.parent.mkdir(parents=True, exist_ok=True)
