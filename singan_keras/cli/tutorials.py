@@ -52,7 +52,8 @@ def _notebook_folder() -> Traversable:
     """The folder of notebooks: a source checkout's ``tutorials/``, else the installed one."""
     checkout = Path(singan_keras.__file__).resolve().parent.parent
     # Checked first: with a checkout on PYTHONPATH, `singan_keras.tutorials` may resolve to
-    # another checkout's editable install.
+    # another checkout's editable install; and setuptools' editable finder does not resolve a
+    # subpackage folder without __init__.py that lies outside its parent's.
     if (checkout / "pyproject.toml").is_file() and (checkout / "tutorials").is_dir():
         return checkout / "tutorials"
     try:
