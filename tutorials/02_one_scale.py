@@ -98,8 +98,9 @@ print(schedule)
 print("channels per scale:", [channels_at_scale(k) for k in range(schedule.num_scales)])
 print("paper-size pyramid (11 scales):", [channels_at_scale(k) for k in range(11)])
 
-keras.utils.set_random_seed(0)
-generator = build_generator(channels_at_scale(0), name="G_coarsest")
+# seed=0: the same initial weights every run, without `keras.utils.set_random_seed`
+# (which imports TensorFlow when it is installed, whatever the backend)
+generator = build_generator(channels_at_scale(0), name="G_coarsest", seed=0)
 generator.summary(line_length=90)
 
 # %% [markdown]
@@ -131,7 +132,7 @@ print("G at 32 channels by hand:", f"{by_hand:,d}")
 # patches, which is exactly the statistic SinGAN learns.
 
 # %%
-critic = build_critic(channels_at_scale(0), name="D_coarsest")
+critic = build_critic(channels_at_scale(0), name="D_coarsest", seed=0)
 x0 = reals[0]
 scores = to_numpy_nhwc(critic(to_internal(x0), training=False))
 print("input", x0.shape, "-> score map", scores.shape[1:3], "(10 pixels smaller per axis)")
