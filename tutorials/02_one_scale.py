@@ -98,10 +98,11 @@ print(schedule)
 print("channels per scale:", [channels_at_scale(k) for k in range(schedule.num_scales)])
 print("paper-size pyramid (11 scales):", [channels_at_scale(k) for k in range(11)])
 
-# seed=0: the same initial weights every run, without `keras.utils.set_random_seed`
-# (which imports TensorFlow when it is installed, whatever the backend)
+# seed=0: the same weights every run (keras.utils.set_random_seed would
+# also import TensorFlow, when installed, under any backend)
 generator = build_generator(channels_at_scale(0), name="G_coarsest", seed=0)
-generator.summary(line_length=90)
+# 76 characters, no name cut: the table fits the site's column
+generator.summary(line_length=76, positions=[0.31, 0.58, 0.71, 1.0])
 
 # %% [markdown]
 # Two inputs, `scaled_noise` ($\sigma_n z_n$) and `previous`
