@@ -10,6 +10,11 @@ Two checks, both failing the run with a non-zero exit status:
    ``nbclient`` on the ``python3`` kernel of the current environment, in quick mode
    (``SINGAN_TUTORIAL_MODE=quick`` unless ``--mode`` says otherwise), with a wall-clock
    limit per notebook. Any cell error fails it. The wall time of each notebook is printed.
+3. **foreign log output** (with execution): under a backend other than TensorFlow, no
+   output of an executed notebook may contain TensorFlow's start-up log (``absl``,
+   ``oneDNN``, ``TF_ENABLE``): the site renders these outputs, and such text means something
+   imported TensorFlow under another backend (``keras.utils.set_random_seed`` does, when
+   TensorFlow is installed).
 
 The backend is whatever ``KERAS_BACKEND`` says (the kernel inherits the environment).
 
@@ -66,6 +71,38 @@ def storage_problems(ipynb: Path) -> list[str]:
     return problems
 
 
+# -- 3. foreign log output ------------------------------------------------------------------
+
+# TensorFlow's start-up lines ("WARNING: All log messages before absl::InitializeLog() ...",
+# "oneDNN custom operations are on ... set `TF_ENABLE_ONEDNN_OPTS=0`").
+TENSORFLOW_LOG_MARKERS = ("absl", "oneDNN", "TF_ENABLE")
+
+
+def _output_text(output: dict) -> str:
+    if output.get("output_type") == "stream":
+        text = output.get("text", "")
+    else:  # execute_result, display_data, error
+        text = output.get("data", {}).get("text/plain", "") or output.get("traceback", "")
+    return "".join(text) if isinstance(text, list) else text
+
+
+def foreign_log_problems(notebook: dict, backend: str) -> list[str]:
+    """The outputs of an executed `notebook` that show TensorFlow's log under `backend`."""
+    if backend == "tensorflow":
+        return []
+    problems = []
+    for index, cell in enumerate(notebook["cells"]):
+        for output in cell.get("outputs", []):
+            for line in _output_text(output).splitlines():
+                if any(marker in line for marker in TENSORFLOW_LOG_MARKERS):
+                    problems.append(
+                        f"cell {index} prints TensorFlow's log under the {backend} backend "
+                        f"(something imported TensorFlow): {line.strip()[:120]}"
+                    )
+                    break
+    return problems
+
+
 # -- 2. execution ----------------------------------------------------------------------------
 
 
@@ -87,6 +124,10 @@ def execute_one(ipynb: Path, cell_timeout: int, save_to: Path | None = None) -> 
         if save_to is not None:  # executed copy, for reading the outputs (never committed)
             save_to.mkdir(parents=True, exist_ok=True)
             nbformat.write(notebook, save_to / ipynb.name)
+    # Keras' default backend is TensorFlow when KERAS_BACKEND is unset.
+    problems = foreign_log_problems(notebook, os.environ.get("KERAS_BACKEND", "tensorflow"))
+    if problems:
+        sys.exit("\n".join(f"FOREIGN LOG {ipynb.name}: {problem}" for problem in problems))
 
 
 def run_with_limit(

@@ -110,9 +110,11 @@ print(schedule)
 print("channels per scale:", [channels_at_scale(k) for k in range(schedule.num_scales)])
 print("paper-size pyramid (11 scales):", [channels_at_scale(k) for k in range(11)])
 
-keras.utils.set_random_seed(0)
-generator = build_generator(channels_at_scale(0), name="G_coarsest")
-generator.summary(line_length=90)
+# seed=0: the same weights every run (keras.utils.set_random_seed would
+# also import TensorFlow, when installed, under any backend)
+generator = build_generator(channels_at_scale(0), name="G_coarsest", seed=0)
+# 76 characters, no name cut: the table fits the site's column
+generator.summary(line_length=76, positions=[0.31, 0.58, 0.71, 1.0])
 
 # %% [markdown]
 # Two inputs, `scaled_noise` ($\sigma_n z_n$) and `previous`
@@ -143,7 +145,7 @@ print("G at 32 channels by hand:", f"{by_hand:,d}")
 # patches, which is exactly the statistic SinGAN learns.
 
 # %%
-critic = build_critic(channels_at_scale(0), name="D_coarsest")
+critic = build_critic(channels_at_scale(0), name="D_coarsest", seed=0)
 x0 = reals[0]
 scores = to_numpy_nhwc(critic(to_internal(x0), training=False))
 print("input", x0.shape, "-> score map", scores.shape[1:3], "(10 pixels smaller per axis)")
