@@ -212,6 +212,8 @@ def test_outline_and_saved_mask(tmp_path):
     border = mask.copy()
     border[3:5, 3:6] = False  # the rectangle minus its interior
     np.testing.assert_array_equal(preview[..., 1] == 1.0, border)
+    thick = mask_outline(np.zeros((9, 9, 3), np.float32), mask, width=2)
+    np.testing.assert_array_equal(thick[..., 0] == 1.0, mask)  # 2 px eat the 4x5 rectangle
     with Image.open(save_mask(mask, tmp_path / "m.png")) as saved:
         assert saved.mode == "L"
         np.testing.assert_array_equal(np.asarray(saved), np.where(mask, 255, 0))

@@ -556,16 +556,19 @@ def naive_composite(
 # -- output ------------------------------------------------------------------------------------
 
 
-def mask_outline(image: ImageLike, mask: np.ndarray, color=(255, 0, 0)) -> np.ndarray:
+def mask_outline(
+    image: ImageLike, mask: np.ndarray, color=(255, 0, 0), width: int = 1
+) -> np.ndarray:
     """The image with the mask's border drawn in `color`: a preview of what a mask selects.
 
-    The border is the mask's pixels that touch a pixel outside it (4-neighbours), one pixel
-    wide, so the outline lies on the selected region.
+    The border is the mask's pixels within `width` steps (4-neighbours) of a pixel outside
+    it, so the outline lies on the selected region.
 
     Args:
         image: file or (H, W, 3) array in [-1, 1].
         mask: (H, W) bool, the image's size.
         color: (R, G, B) of the outline, 0..255.
+        width: the outline's width in pixels, >= 1 (thicker for a figure shown small).
 
     Returns:
         (H, W, 3) float32 in [-1, 1].
@@ -579,7 +582,9 @@ def mask_outline(image: ImageLike, mask: np.ndarray, color=(255, 0, 0)) -> np.nd
     pixels = _rgb(image, "IMAGE")
     mask = np.asarray(mask, dtype=bool)
     _same_size(pixels, mask, ("IMAGE", "the mask"))
-    border = mask & ~ndimage.binary_erosion(mask, border_value=1)
+    if width < 1:
+        raise InputError(f"width must be >= 1, got {width!r}.")
+    border = mask & ~ndimage.binary_erosion(mask, iterations=int(width), border_value=1)
     out = pixels.copy()
     out[border] = np.asarray(color, dtype=np.float32) / 127.5 - 1.0
     return out
