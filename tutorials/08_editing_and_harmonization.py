@@ -63,7 +63,16 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from singan_keras import SinGAN, data, load_image, preset  # noqa: E402
-from singan_keras.applications import edit, harmonize, inject  # noqa: E402
+from singan_keras.applications import (  # noqa: E402
+    edit,
+    harmonize,
+    inject,
+    mask_from_difference,
+    mask_from_polygon,
+    mask_outline,
+    naive_composite,
+    save_mask,
+)
 from singan_keras.applications.editing import blend, blend_mask, load_mask  # noqa: E402
 from singan_keras.applications.injection import injection_input, load_user_image  # noqa: E402
 from singan_keras.imresize import imresize  # noqa: E402
@@ -79,7 +88,11 @@ from singan_keras.imresize import imresize  # noqa: E402
 # are resumed, so running the notebook again just loads them.
 #
 # The edited image, the composite and their masks are bundled with the package in
-# `singan_keras/data/extras/` (made from the bundled images by `make_extras.py`).
+# `singan_keras/data/extras/` (made from the bundled images by `make_extras.py`). Here we
+# use the edited image, but **make** its mask from it and the original
+# (`mask_from_difference`), and make our own composite with `mask_from_polygon` and
+# `naive_composite` (`singan_keras.applications.masks`; on the command line `singan mask`
+# and `singan composite`); the bundled masks serve as the answer to compare with.
 
 # %%
 MODE = os.environ.get("SINGAN_TUTORIAL_MODE", "quick")  # "quick" or "full"
@@ -135,9 +148,29 @@ brick = SinGAN.train("brick", CONFIG, run_dir=EDIT_RUN, resume=True, verbose=0)
 print(f"brick: {brick.num_scales} scales {brick.sizes} ({time.perf_counter() - start:.0f} s)")
 
 edited_file = load_image(EDITED)
-mask_file = load_mask(EDIT_MASK, edited_file.shape[:2])  # (H, W) bool, True = edited
-row([brick.reals[-1], edited_file, mask_file.astype(float)],
-    ["training image (finest scale)", "edited (file, 250 px)", "mask (file)"])
+bundled_mask = load_mask(EDIT_MASK, edited_file.shape[:2])  # (H, W) bool, True = edited
+
+# The mask made from the edit: pixels whose colour changed by more than 1 % of the range,
+# closed (radius 4) to bridge the bricks that happen to match, holes filled, opened
+# (radius 1) against specks. The copied square is brick too, so many of its pixels barely
+# change: the raw difference misses part of it, the clean-up recovers it.
+raw = np.abs(edited_file - data.load_image("brick")).max(-1) / 2 > 0.01
+mask_file = mask_from_difference(EDITED, data.image_path("brick"))
+save_mask(mask_file, f"{EDIT_RUN}/brick_mask.png")
+EDIT_MASK = f"{EDIT_RUN}/brick_mask.png"  # from here on the made mask, not the bundled one
+
+
+def iou(a, b):
+    return (a & b).sum() / (a | b).sum()
+
+
+print(f"IoU with the bundled mask: raw difference {iou(raw, bundled_mask):.3f}, "
+      f"cleaned {iou(mask_file, bundled_mask):.3f}")
+assert iou(mask_file, bundled_mask) >= 0.95
+row([brick.reals[-1], mask_outline(edited_file, mask_file, width=3), raw.astype(float),
+     mask_file.astype(float)],
+    ["training image (finest scale)", "edited, made mask outlined", "raw difference > 1 %",
+     "made mask"])
 
 # %% [markdown]
 # ### A.2 The pieces, by hand
@@ -251,16 +284,37 @@ for name, out in [("hard mask", no_dilation), ("default", result)]:
 #
 # ### B.1 The model and the inputs
 #
-# The model is trained on the **background**, the Hubble deep field; the composite has a
-# coffee cup pasted in the middle, and the mask is the cup.
+# The model is trained on the **background**, the Hubble deep field. We make the
+# composite ourselves: the cup and saucer of `coffee`, selected by a 48-sided polygon
+# around the ellipse they fill, shrunk to half size and pasted in the middle. The bundled
+# composite was made the same way (with an exact ellipse and Lanczos resizing), so the two
+# masks nearly agree.
 
 # %%
 start = time.perf_counter()
 hubble = SinGAN.train("hubble_deep_field", CONFIG, run_dir=HARM_RUN, resume=True, verbose=0)
 print(f"hubble: {hubble.num_scales} scales {hubble.sizes} ({time.perf_counter() - start:.0f} s)")
 
+angles = np.linspace(0, 2 * np.pi, 48, endpoint=False)
+ellipse = [(116.5 + 85 * np.cos(t), 90.5 + 61 * np.sin(t)) for t in angles]  # (x, y)
+cup_mask = mask_from_polygon(data.image_path("coffee"), ellipse)
+# half size: the ellipse's centre (58, 45) goes to the background's centre (125, 109)
+made, made_mask = naive_composite(data.image_path("hubble_deep_field"),
+                                  data.image_path("coffee"), (125 - 58, 109 - 45),
+                                  mask=cup_mask, scale=0.5)
+bundled_cup = load_mask(HARM_MASK, made_mask.shape)
+print(f"made mask: {made_mask.sum()} px; bundled: {bundled_cup.sum()} px; "
+      f"IoU {iou(made_mask, bundled_cup):.3f}")
+outside = ~made_mask
+assert np.array_equal(made[outside], data.load_image("hubble_deep_field")[outside])
+save_mask(made_mask, f"{HARM_RUN}/cup_mask.png")
+COMPOSITE, HARM_MASK = made, f"{HARM_RUN}/cup_mask.png"  # from here on the made ones
+bundled_composite = load_image(data.extra_path("hubble_deep_field_composite.png"))
+row([mask_outline(data.image_path("coffee"), cup_mask, width=3), made, bundled_composite],
+    ["the object, polygon outlined", "made composite", "bundled composite"])
+
 _, composite = load_user_image(hubble, COMPOSITE, "COMPOSITE")
-cup_file = load_mask(HARM_MASK, load_image(COMPOSITE).shape[:2])
+cup_file = load_mask(HARM_MASK, made.shape[:2])
 cup = imresize(cup_file.astype(np.float32), composite.shape[:2]) > 0.5
 row([hubble.reals[-1], composite, cup.astype(float)],
     ["background = training image", "composite (finest scale)", "mask"])
@@ -307,24 +361,36 @@ print(f"outside the blend mask ({(harm_soft == 0).mean():.1%} of the pixels) eve
 # %% [markdown]
 # ## The same from the command line
 #
-# `singan edit` and `singan harmonize` take a run directory, the image, `--mask`,
-# `--start-scale` (and optionally `--dilation`, `--blur`, `--seed`). We run the edit in a
-# new process and compare with the notebook's result clipped to $[-1, 1]$ (what a PNG can
-# hold); PNG output is 8-bit, so they agree to within one grey level (2/255).
+# `singan mask` and `singan composite` make the inputs (they need no trained model and
+# start no backend); `singan edit` and `singan harmonize` take a run directory, the image,
+# `--mask`, `--start-scale` (and optionally `--dilation`, `--blur`, `--seed`). We make the
+# edit's mask again in a new process (it must equal the notebook's), then run the edit and
+# compare with the notebook's result clipped to $[-1, 1]$ (what a PNG can hold); PNG output
+# is 8-bit, so they agree to within one grey level (2/255).
 
 # %%
+cli_mask = f"{EDIT_RUN}/brick_mask_cli.png"
+command = [sys.executable, "-m", "singan_keras", "mask", str(EDITED), "--original", "brick",
+           "--out", cli_mask, "--preview", f"{EDIT_RUN}/brick_mask_preview.png"]
+print("$ singan mask brick_edited.png --original brick --out brick_mask.png "
+      "--preview brick_mask_preview.png")
+print(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+assert np.array_equal(load_mask(cli_mask, mask_file.shape), mask_file)
 out_file = f"{EDIT_RUN}/edited_s{s}.png"
 command = [sys.executable, "-m", "singan_keras", "edit", EDIT_RUN, str(EDITED),
            "--mask", str(EDIT_MASK), "--start-scale", str(s), "--seed", str(SEED),
            "--out", out_file]
-print(f"$ singan edit {EDIT_RUN} brick_edited.png --mask brick_edited_mask.png "
+print(f"$ singan edit {EDIT_RUN} brick_edited.png --mask brick_mask.png "
       f"--start-scale {s} --seed {SEED} --out {out_file}")
 print(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
 assert np.abs(load_image(out_file) - np.clip(result, -1, 1)).max() <= 2 / 255 + 1e-6
 n = harm_scales[-1]
-print(f"$ singan harmonize {HARM_RUN} hubble_deep_field_composite.png "
-      f"--mask hubble_deep_field_composite_mask.png --start-scale {n} --seed {SEED} "
-      f"--out harmonized.png")
+print("$ singan mask coffee --polygon 201,90 176,133 116,151 56,133 31,90 56,47 116,29 176,47 "
+      "--out cup_mask.png")
+print("$ singan composite hubble_deep_field coffee --mask cup_mask.png --at 67,64 --scale 0.5 "
+      "--out composite.png --mask-out composite_mask.png")
+print(f"$ singan harmonize {HARM_RUN} composite.png --mask composite_mask.png "
+      f"--start-scale {n} --seed {SEED} --out harmonized.png")
 
 # %% [markdown]
 # A mask that does not fit is refused with a message naming the flag:
@@ -347,14 +413,19 @@ except ValueError as error:
 # * Outside the blend mask the output equals the input bit for bit (checked above for
 #   every start scale); the dilation lets the re-drawing cover the seams on the mask's
 #   border.
-# * CLI: `singan edit RUN_DIR EDITED --mask MASK --start-scale N --out FILE` and
+# * The inputs can be made rather than drawn: `mask_from_difference` finds what an edit
+#   changed, `mask_from_rectangle` / `mask_from_polygon` / `mask_from_color` select by
+#   shape or colour, `naive_composite` pastes an object and returns its mask.
+# * CLI: `singan mask IMAGE --original ORIGINAL --out MASK` (or `--rect`, `--polygon`,
+#   `--color`), `singan composite BACKGROUND OBJECT --mask M --at X,Y --out C --mask-out M2`,
+#   `singan edit RUN_DIR EDITED --mask MASK --start-scale N --out FILE` and
 #   `singan harmonize RUN_DIR COMPOSITE --mask MASK --start-scale N --out FILE`.
 #
 # ## Exercises
 #
 # 1. Make your own edit: copy a different region of `brick.reals[-1]` (at the finest
-#    scale's size) with numpy, build its mask, and pass both arrays to `edit`. Which start
-#    scale hides the seams best?
+#    scale's size) with numpy, build its mask with `mask_from_difference`, and pass both
+#    arrays to `edit`. Which start scale hides the seams best?
 # 2. Vary `dilation_radius` (0, 2, 5, 10) at a fixed start scale. When does the
 #    re-drawing start to change bricks that were never edited?
 # 3. Run harmonization with five seeds at the coarsest start scale and compute the

@@ -11,6 +11,9 @@
 | `color_palette`, `quantize_colors` | Fig. 11 | `paint` |
 | `load_mask`, `blend_mask`, `blend` | Figs. 12, 13 | `editing` |
 | `random_walk`, `mp4_writer_available` | Fig. 1 | `animation` |
+| `mask_from_difference`, `mask_from_rectangle`, `mask_from_polygon` | Figs. 12, 13 | `masks` |
+| `mask_from_color`, `clean_mask`, `mask_outline`, `save_mask` | Figs. 12, 13 | `masks` |
+| `naive_composite` | Fig. 13 | `masks` |
 
 Every application runs the pyramid with `singan_keras.sampling.run_pyramid`, the sampler of
 `SinGAN.sample`, fed its own noise or start image. Paint-to-image, editing and
@@ -51,6 +54,15 @@ _EXPORTS = {
     "blend": "editing",
     "random_walk": "animation",
     "mp4_writer_available": "animation",
+    # Making the inputs of editing and harmonization (tutorial 08).
+    "clean_mask": "masks",
+    "mask_from_color": "masks",
+    "mask_from_difference": "masks",
+    "mask_from_polygon": "masks",
+    "mask_from_rectangle": "masks",
+    "mask_outline": "masks",
+    "naive_composite": "masks",
+    "save_mask": "masks",
 }
 
 __all__ = sorted(_EXPORTS)
