@@ -36,7 +36,7 @@ import argparse
 import sys
 
 from singan_keras import __version__
-from singan_keras.cli import applications, inspection, metrics, training
+from singan_keras.cli import applications, inspection, many_images, metrics, training
 from singan_keras.cli.arguments import add_debug_flag
 from singan_keras.cli.reporting import cli_wording, is_user_error, one_line
 from singan_keras.cli.training import EXIT_INTERRUPTED
@@ -48,7 +48,7 @@ EXIT_INTERNAL_ERROR = 1
 EXIT_USER_ERROR = 2  # what argparse exits with for a bad flag
 
 # The order of `singan --help`.
-_COMMAND_GROUPS = (training, inspection, metrics, applications)
+_COMMAND_GROUPS = (training, inspection, metrics, many_images, applications)
 
 EPILOG = """\
 examples:
