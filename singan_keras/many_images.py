@@ -53,6 +53,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from singan_keras.errors import InputError
 
@@ -219,6 +220,8 @@ class JobOutcome:
     ``"interrupted"``; `reason` is the last line of the log of a failed job (or why it could
     not start); `scales` is how many scales the run has finished.
     """
+
+    STATUSES: ClassVar[tuple[str, ...]] = ("done", "skipped", "failed", "interrupted")
 
     name: str
     status: str
@@ -475,21 +478,27 @@ def _run_with_submitit(jobs, executor, started, ended) -> None:
 
 
 def summary(outcomes: Sequence[JobOutcome]) -> list[str]:
-    """The final report's lines: counts, then one line per failed or interrupted job."""
-    count = {s: sum(o.status == s for o in outcomes) for s in ("done", "skipped", "failed")}
-    stopped = [o for o in outcomes if o.status in ("failed", "interrupted")]
-    lines = [
-        f"{len(outcomes)} images: {count['done']} trained, {count['skipped']} finished "
-        f"before, {count['failed']} failed"
-        + (
-            f", {len(stopped) - count['failed']} interrupted"
-            if len(stopped) > count["failed"]
-            else ""
-        )
-    ]
-    for outcome in stopped:
-        where = f" (log {outcome.log})" if outcome.log and Path(outcome.log).is_file() else ""
-        lines.append(f"  {outcome.status} {outcome.name}: {outcome.reason}{where}")
+    """The final report's lines: counts, then one line per failed or interrupted job with the
+    last line of its log.
+
+    Example:
+        >>> outcomes = [JobOutcome("a", "done"), JobOutcome("b", "failed", reason="x")]
+        >>> print("\\n".join(summary(outcomes)))
+        2 images: 1 trained, 0 finished before, 1 failed
+          failed b: x
+    """
+    count = {s: sum(o.status == s for o in outcomes) for s in JobOutcome.STATUSES}
+    first = (
+        f"{len(outcomes)} images: {count['done']} trained, {count['skipped']} finished before, "
+        f"{count['failed']} failed"
+    )
+    if count["interrupted"]:
+        first += f", {count['interrupted']} interrupted"
+    lines = [first]
+    for outcome in outcomes:
+        if outcome.status in ("failed", "interrupted"):
+            where = f" (log {outcome.log})" if outcome.log and Path(outcome.log).is_file() else ""
+            lines.append(f"  {outcome.status} {outcome.name}: {outcome.reason}{where}")
     return lines
 
 

@@ -290,3 +290,13 @@ def test_slurm_without_submitit_names_the_extra(capsys, tmp_path, monkeypatch):
     code = main(["train-many", "coffee", "--out", str(tmp_path), "--executor", "slurm"])
     assert code == 2
     assert 'pip install "singan-keras[cluster]"' in capsys.readouterr().err
+
+
+@torch_only
+def test_a_run_with_other_settings_is_refused_untouched(runs, rerun):
+    before = _files(runs["root"] / "coffee")
+    code, out = _main_output([*runs["argv"], "--iters", "4"])  # the last --iters wins
+    assert code == 1, out
+    assert "fail  coffee: " in out and "other settings (changed: iterations)" in out
+    assert "0 trained, 0 finished before, 4 failed" in out
+    assert _files(runs["root"] / "coffee") == before

@@ -102,9 +102,12 @@ def _register_train_many(subparsers: argparse._SubParsersAction) -> None:
     )
     add_memory_flag(parser)
     advanced = parser.add_argument_group("advanced", "as for `singan train`")
-    advanced.add_argument("--critic-steps", type=positive_int, metavar="N")
-    advanced.add_argument("--generator-steps", type=positive_int, metavar="N")
-    advanced.add_argument("--channels", type=positive_int, metavar="N")
+    for flag, what in (
+        ("--critic-steps", "critic updates per iteration"),
+        ("--generator-steps", "generator updates per iteration"),
+        ("--channels", "channels of the coarsest scale's networks"),
+    ):
+        advanced.add_argument(flag, type=positive_int, metavar="N", help=f"{what}, as for train.")
 
     jobs = parser.add_argument_group("jobs")
     jobs.add_argument(
