@@ -218,7 +218,11 @@ def run_train_many(args: argparse.Namespace) -> int:
     for outcome in refused:
         print(f"fail  {outcome.name}: {outcome.reason}")
     where = "locally" if executor == "local" else "on Slurm"
-    print(f"{len(jobs)} images into {root}, {len(runnable)} to run {where}")
+    finished = sum(many_images.run_state(job.run_dir).status == "finished" for job in runnable)
+    print(
+        f"{len(jobs)} images into {root}: {len(runnable) - finished} to train {where}, "
+        f"{finished} finished before"
+    )
     try:
         outcomes = many_images.train_many(
             runnable, executor, args.parallel or 1, scales=scales, say=_say
