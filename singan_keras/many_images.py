@@ -350,10 +350,16 @@ def slurm_executor(folder: Path, options: SlurmOptions, parallel: int | None = N
     """A submitit executor for Slurm; its own logs go to `folder`.
 
     Raises:
-        InputError: submitit is not installed (names the extra to install).
+        InputError: submitit is not installed (names the extra to install), or there is no
+            Slurm here.
     """
     if not submitit_available():
         raise InputError(f"--executor slurm needs submitit: {CLUSTER_EXTRA_HINT}")
+    if not has_slurm():
+        raise InputError(
+            "--executor slurm: no Slurm on this machine (srun and sbatch not found); run on "
+            "the cluster's login node, or use --executor local."
+        )
     import submitit
 
     executor = submitit.AutoExecutor(folder=folder, cluster="slurm")
@@ -503,8 +509,8 @@ def summary(outcomes: Sequence[JobOutcome]) -> list[str]:
 
 
 def has_slurm() -> bool:
-    """Whether this machine can submit to Slurm (``sbatch`` on the PATH)."""
-    return shutil.which("sbatch") is not None
+    """Whether this machine can submit to Slurm (``srun`` and ``sbatch`` on the PATH)."""
+    return shutil.which("srun") is not None and shutil.which("sbatch") is not None
 
 
 # -- evaluating many runs --------------------------------------------------------------------

@@ -33,6 +33,7 @@ from conftest import smooth_image
 
 from singan_keras import many_images, save_image
 from singan_keras.cli import build_parser, main
+from singan_keras.errors import InputError
 
 torch_only = pytest.mark.skipif(
     keras.backend.backend() != "torch",
@@ -300,3 +301,27 @@ def test_a_run_with_other_settings_is_refused_untouched(runs, rerun):
     assert "fail  coffee: " in out and "other settings (changed: iterations)" in out
     assert "0 trained, 0 finished before, 4 failed" in out
     assert _files(runs["root"] / "coffee") == before
+
+
+@torch_only
+def test_slurm_options_reach_the_sbatch_script(tmp_path, monkeypatch):
+    """As far as submitit goes without a cluster: the flags become these sbatch lines."""
+    pytest.importorskip("submitit")
+    from submitit.slurm.slurm import _make_sbatch_string  # what submitit would submit
+
+    options = many_images.SlurmOptions("gpu", gpus_per_job=1, cpus_per_job=8, timeout_min=240)
+    with pytest.raises(InputError, match="no Slurm on this machine"):
+        many_images.slurm_executor(tmp_path, options, parallel=16)
+    bin_dir = tmp_path / "bin"  # submitit only checks that srun exists
+    bin_dir.mkdir()
+    for tool in ("srun", "sbatch"):
+        (bin_dir / tool).write_text("#!/bin/sh\nexit 1\n")
+        (bin_dir / tool).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    executor = many_images.slurm_executor(tmp_path, options, parallel=16)
+    parameters = executor._executor.parameters
+    assert parameters["array_parallelism"] == 16
+    script = _make_sbatch_string(command="python job", folder=tmp_path, **parameters)
+    for line in ("--partition=gpu", "--gpus-per-node=1", "--cpus-per-task=8", "--time=240"):
+        assert f"#SBATCH {line}" in script, script
+    assert "#SBATCH --signal=USR2@120" in script, script  # time to stop before the limit
