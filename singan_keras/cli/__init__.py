@@ -37,7 +37,15 @@ import argparse
 import sys
 
 from singan_keras import __version__
-from singan_keras.cli import applications, editing_tools, inspection, metrics, training, tutorials
+from singan_keras.cli import (
+    applications,
+    editing_tools,
+    inspection,
+    many_images,
+    metrics,
+    training,
+    tutorials,
+)
 from singan_keras.cli.arguments import add_debug_flag
 from singan_keras.cli.reporting import cli_wording, is_user_error, one_line
 from singan_keras.cli.training import EXIT_INTERRUPTED
@@ -49,7 +57,15 @@ EXIT_INTERNAL_ERROR = 1
 EXIT_USER_ERROR = 2  # what argparse exits with for a bad flag
 
 # The order of `singan --help`.
-_COMMAND_GROUPS = (training, inspection, metrics, applications, editing_tools, tutorials)
+_COMMAND_GROUPS = (
+    training,
+    many_images,
+    inspection,
+    metrics,
+    applications,
+    editing_tools,
+    tutorials,
+)
 
 EPILOG = """\
 examples:
