@@ -25,7 +25,7 @@ Keras 3 has no common API for lives in one package per backend, with the same na
 * `default_device()` — where Keras runs on this backend, in one line (``"cpu"``,
   ``"cuda:0 (NVIDIA H100 ...)"``; ``singan env`` prints it).
 
-(1)-(3), (8) and (9) are needed for correctness or memory. (4)-(7) are *fast paths*:
+(1)-(3), (8) and (9) are needed for correctness or memory. (4)-(7) and (10) are *fast paths*:
 the same maths as Keras' plain layers and update, measured faster on these machines
 (`benchmarks/`); `tests/test_kernels.py` checks each against the plain path. Setting the
 environment variable ``SINGAN_KERAS_FAST_PATHS=0`` before the import turns every fast path
@@ -59,9 +59,15 @@ JAX suites once more that way.
    life of the process: the eager reconstruction at each new scale's size kept ~25 programs,
    25-60 MiB, per scale (`tests/test_memory.py`). One jitted call per reconstruction step
    compiles one program, freed when the call returns.
+10. JAX compiles the train step's critic steps, unrolled, as three copies of the same code (the
+   penalty's double backward through the critic is the largest part of the program): as one
+   `jax.lax.scan` over the training state XLA compiles one copy. Measured on the quick
+   preset's four scales with a cold cache: compile time -17 %, peak memory -15 %, the same
+   time per iteration. The generator steps stay unrolled: as a scan XLA:CPU ran them 6x
+   slower (their convolutions' gradients inside a loop body).
 
 The train step (``<backend>/train_step.py``, a mixin of
-`singan_keras.scale_trainer.ScaleTrainer`) has the same six methods in the same order on every
+`singan_keras.scale_trainer.ScaleTrainer`) has the same seven methods in the same order on every
 backend, so ``diff singan_keras/backends/{tensorflow,jax}/train_step.py`` shows only the
 gradient mechanics:
 
@@ -73,6 +79,8 @@ gradient mechanics:
 * ``apply_gradients`` — one optimizer update;
 * ``input_gradient`` — ∂ sum f(x) / ∂x, kept differentiable for the gradient penalty (a
   second-order gradient);
+* ``repeat_steps`` — the critic's steps of one iteration: a Python loop, or one
+  `jax.lax.scan` (10);
 * ``release_compiled_step`` — called once the scale's ``fit()`` is over: drops the
   compiled step.
 
