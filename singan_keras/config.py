@@ -9,7 +9,12 @@ is written into the run directory's manifest. The presets are:
 * ``official`` — the paper values plus the two behaviours of the official code that depart
   from the paper (z* redrawn every iteration; stale fake image in the generator steps).
 * ``quick`` — the same algorithm with small numbers (max_size 64, 100 iterations per scale),
-  for CPUs, tests and the notebooks' quick mode.
+  for CPUs, tests and the notebooks' quick mode. It follows the paper: z* is drawn once, so
+  the coarsest scale reconstructs the image better, σ of the next scale is smaller and
+  samples generated from N−1 vary less than with ``official`` (whose z* is redrawn, as in
+  the code the paper's diversity was measured with); use ``official`` with
+  ``max_size=64, iterations=100`` for that diversity at quick settings
+  (`benchmarks/results/fidelity_presets_cpu.md`).
 """
 
 from __future__ import annotations

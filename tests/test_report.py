@@ -210,7 +210,39 @@ def test_benchmark_help_runs():
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert "--images" in done.stdout and "--iters" in done.stdout
+    for flag in ("--images", "--iters", "--preset", "--max-size", "--samples"):
+        assert flag in done.stdout, flag
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "torch",
+    reason="the script's own logic does not depend on the backend (fidelity_report is tested "
+    "on every backend above)",
+)
+def test_fidelity_benchmark_compares_presets_with_sigma_per_scale(tmp_path):
+    out = tmp_path / "presets.md"
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "fidelity.py"), "--images", "rocket"]
+        + ["--preset", "quick", "official", "--max-size", "40", "--iters", "1", "--samples", "2"]
+        + ["--out", str(out), "--runs-dir", str(tmp_path / "runs")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    text = out.read_text()
+    assert "`quick`: max size 40, 1 iterations" in text and "`official`: max size 40" in text
+    rows = [line.split(" | ") for line in text.splitlines() if line.startswith("| rocket")]
+    assert [row[1] for row in rows] == ["quick", "official"]
+    for row, name in zip(rows, ("quick", "official"), strict=True):
+        # σ per scale, as the run directory's manifest recorded it (the coarsest's 1 left out)
+        manifest = json.loads(
+            (tmp_path / "runs" / f"rocket_{name}_torch" / "manifest.json").read_text()
+        )
+        sigmas = [scale["noise_amplitude"] for scale in manifest["scales"]][1:]
+        assert row[3] == str(len(manifest["scales"]))
+        assert row[-1].rstrip(" |") == " ".join(f"{sigma:.3f}" for sigma in sigmas)
+        assert manifest["config"]["redraw_z_star_each_iteration"] == (name == "official")
 
 
 @pytest.mark.skipif(

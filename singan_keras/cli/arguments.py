@@ -187,8 +187,10 @@ def add_pyramid_flags(parser: argparse.ArgumentParser) -> None:
         help=(
             "hyper-parameter preset: 'paper' = the paper's values (2000 iterations per scale, "
             "max size 250); 'quick' = same algorithm, small (max size 64, 100 iterations), "
-            "minutes on a CPU; 'official' = paper values plus the official code's two "
-            "departures from the paper. Default: %(default)s."
+            "minutes on a CPU; like 'paper' it draws z* once, so samples from N-1 vary less "
+            "than with 'official'; 'official' = paper values plus the official code's two "
+            "departures from the paper (z* redrawn every iteration, as in the code the "
+            "paper's diversity comes from). Default: %(default)s."
         ),
     )
     parser.add_argument(
