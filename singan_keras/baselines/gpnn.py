@@ -370,11 +370,14 @@ def _load(image) -> np.ndarray:
 
 def _output_sizes(sizes, height_scale: float, width_scale: float, patch_size: int):
     if height_scale <= 0 or width_scale <= 0:
-        raise InputError("height_scale and width_scale must be > 0.")
+        raise InputError(
+            "height_scale (--height-scale) and width_scale (--width-scale) must be > 0."
+        )
     out = [(max(1, round(h * height_scale)), max(1, round(w * width_scale))) for h, w in sizes]
     if min(out[0]) < patch_size:
         raise InputError(
-            f"height_scale {height_scale:g} / width_scale {width_scale:g} make the coarsest "
+            f"height_scale (--height-scale) {height_scale:g} and width_scale (--width-scale) "
+            f"{width_scale:g} make the coarsest "
             f"scale {out[0][0]}x{out[0][1]} px, smaller than the {patch_size}-px patches; "
             "use larger scale factors."
         )

@@ -10,6 +10,7 @@ Sub-commands (``singan COMMAND --help`` explains every flag)::
     singan sifid REAL FAKE...             SIFID of generated images
     singan evaluate RUN_DIR               diversity, patch SWD, SIFID of a run
     singan super-resolve | paint | edit | harmonize | animate   the applications
+    singan gpnn IMAGE --num N --out DIR    training-free GPNN samples (the baseline)
 
 The package: `arguments` holds the argument types, the shared flags and `add_command`, the
 one way a sub-command is registered; `training`, `inspection`, `metrics` and `applications`
@@ -36,7 +37,7 @@ import argparse
 import sys
 
 from singan_keras import __version__
-from singan_keras.cli import applications, inspection, metrics, training
+from singan_keras.cli import applications, baselines, inspection, metrics, training
 from singan_keras.cli.arguments import add_debug_flag
 from singan_keras.cli.reporting import cli_wording, is_user_error, one_line
 from singan_keras.cli.training import EXIT_INTERRUPTED
@@ -48,7 +49,7 @@ EXIT_INTERNAL_ERROR = 1
 EXIT_USER_ERROR = 2  # what argparse exits with for a bad flag
 
 # The order of `singan --help`.
-_COMMAND_GROUPS = (training, inspection, metrics, applications)
+_COMMAND_GROUPS = (training, inspection, metrics, applications, baselines)
 
 EPILOG = """\
 examples:
