@@ -62,7 +62,7 @@ print("backend:", keras.backend.backend())
 
 # %%
 MODE = os.environ.get("SINGAN_TUTORIAL_MODE", "quick")  # "quick" or "full"
-QUICK_ITERATIONS = {"rocket": 60, "brick": 25}  # rocket: must match notebook 03
+QUICK_ITERATIONS = {"rocket": 60, "brick": 15}  # rocket: must match notebook 03
 IMAGES = list(QUICK_ITERATIONS)
 NUM_SAMPLES = 6 if MODE == "quick" else 16
 SEED = 0
