@@ -111,7 +111,7 @@ class GPNNConfig:
     iterations: int = 10
     search: str = "fast"
     projection_dims: int = 16
-    candidates: int = 8
+    candidates: int = 4
     fine_iterations: int = 2
     fine_key_stride: int = 2
     fine_scale_patches: int = 10_000
@@ -274,18 +274,20 @@ class _KeyBank:
     positions: np.ndarray  # (num_keys, 2): top-left (row, col) of each key in the real image
     basis: object | None  # (dims, projection_dims) PCA basis of the keys; None: exact search
     projected: object | None  # keys @ basis
+    key_norms: object | None  # |k|^2 per key, for the exact re-rank
 
 
 def _key_bank(keys, values, positions: np.ndarray, config: GPNNConfig, fast: bool) -> _KeyBank:
     if not fast or config.projection_dims >= keys.shape[1] or keys.shape[0] <= config.candidates:
-        return _KeyBank(keys, values, positions, None, None)
+        return _KeyBank(keys, values, positions, None, None, None)
     centred = keys - ops.mean(keys, axis=0, keepdims=True)
     covariance = ops.convert_to_numpy(ops.matmul(ops.transpose(centred), centred))
     _, vectors = np.linalg.eigh(covariance.astype(np.float64))  # ascending eigenvalues
     basis = ops.convert_to_tensor(
         np.ascontiguousarray(vectors[:, ::-1][:, : config.projection_dims]), "float32"
     )
-    return _KeyBank(keys, values, positions, basis, ops.matmul(keys, basis))
+    projected = ops.matmul(keys, basis)
+    return _KeyBank(keys, values, positions, basis, projected, ops.sum(ops.square(keys), axis=1))
 
 
 def _search(queries, bank: _KeyBank, config: GPNNConfig):
@@ -299,13 +301,18 @@ def _search(queries, bank: _KeyBank, config: GPNNConfig):
     # Projected distances (still divided by the full `dims`) are lower bounds of D.
     augmented = _augmented_queries(ops.matmul(queries, bank.basis))
     weights = _score_weights(augmented, bank.projected, config.alpha, dims, blocks)
-    scored_t = _augmented_keys_t(bank.projected, weights)
+    # Negated weights: top_k (largest) of the product is the smallest score, with no extra
+    # elementwise pass over the block.
+    negated_t = _augmented_keys_t(bank.projected, -weights)
+    query_norms = ops.sum(ops.square(queries), axis=1)
     nearest = []
     for start, stop in blocks:
-        _, candidates = ops.top_k(-ops.matmul(augmented[start:stop], scored_t), config.candidates)
+        _, candidates = ops.top_k(ops.matmul(augmented[start:stop], negated_t), config.candidates)
+        # Exact re-rank as |q|^2 + |k|^2 - 2 q.k: one read of the gathered keys.
         candidate_keys = ops.take(bank.keys, candidates, axis=0)  # (block, candidates, dims)
-        exact = ops.mean(ops.square(candidate_keys - queries[start:stop, None, :]), axis=2)
-        best = ops.argmin(exact * ops.take(weights, candidates), axis=1)
+        dots = ops.einsum("bd,bkd->bk", queries[start:stop], candidate_keys)
+        squared = query_norms[start:stop, None] + ops.take(bank.key_norms, candidates) - 2 * dots
+        best = ops.argmin(squared * ops.take(weights, candidates), axis=1)
         nearest.append(ops.take_along_axis(candidates, best[:, None], axis=1)[:, 0])
     return ops.concatenate(nearest, axis=0)
 
