@@ -57,11 +57,11 @@ diversity of both.
 Example:
     >>> import numpy as np
     >>> from singan_keras.baselines import GPNNConfig, gpnn_sample
-    >>> image = np.random.default_rng(0).uniform(-1, 1, (32, 40, 3)).astype(np.float32)
-    >>> config = GPNNConfig(iterations=2, min_size=16)
+    >>> image = np.random.default_rng(0).uniform(-1, 1, (24, 28, 3)).astype(np.float32)
+    >>> config = GPNNConfig(iterations=1, min_size=20)  # tiny: two scales, one iteration
     >>> images, sources = gpnn_sample(image, 2, seed=0, config=config, return_sources=True)
     >>> images.shape, sources.shape
-    ((2, 32, 40, 3), (2, 26, 34, 2))
+    ((2, 24, 28, 3), (2, 18, 22, 2))
 """
 
 from __future__ import annotations
@@ -444,10 +444,10 @@ def gpnn_sample(
 
     Example:
         >>> import numpy as np
-        >>> image = np.zeros((30, 30, 3), np.float32)
-        >>> gpnn_sample(image, 1, width_scale=1.5, seed=0,
-        ...             config=GPNNConfig(iterations=1, min_size=12)).shape
-        (1, 30, 45, 3)
+        >>> image = np.random.default_rng(0).uniform(-1, 1, (24, 28, 3)).astype(np.float32)
+        >>> gpnn_sample(image, 1, seed=0, config=GPNNConfig(iterations=1, min_size=20)).shape
+        (1, 24, 28, 3)
+        >>> # width_scale=1.5 would give (1, 24, 42, 3): every scale's width times 1.5
     """
     config = config or GPNNConfig()
     if num_samples < 1:
