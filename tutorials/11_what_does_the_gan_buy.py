@@ -228,8 +228,11 @@ for image, r in results.items():
 # * GPNN keeps SinGAN's pyramid and replaces each generator by a patch nearest-neighbour
 #   step with a completeness-normalised score $D / (\alpha + \min_\ell D)$; there is no
 #   training, so one sample takes seconds on a CPU.
-# * On the same pyramid its samples have close patch statistics (low patch SWD), because
-#   every pixel is a copy of (an average of) real pixels.
+# * Every GPNN pixel is an average of real pixels. Where the copied blocks are large
+#   (`rocket`) that gives patch statistics close to the real image's; where many small
+#   blocks meet (`brick`, a texture) the averaging at the seams blurs the finest detail,
+#   and patch SWD can be *worse* than a briefly trained SinGAN's — read the numbers of your
+#   run, not the paper's claim.
 # * The source-patch map makes the price visible: large regions are copied whole, so the
 #   samples are collages; SinGAN synthesises instead, with GAN artefacts and a long
 #   training run as its price.
