@@ -3,19 +3,24 @@
 Sub-commands (``singan COMMAND --help`` explains every flag)::
 
     singan train IMAGE --out RUN_DIR      train a pyramid, then write samples + reconstruction
+    singan train-many IMAGES... --out ROOT   one run per image (local pool or Slurm)
     singan sample RUN_DIR --num N --out DIR
     singan list-images                    the bundled example images
     singan schedule IMAGE                 the scale pyramid an image would get
     singan env                            versions, backend, GPU
     singan sifid REAL FAKE...             SIFID of generated images
     singan evaluate RUN_DIR               diversity, patch SWD, SIFID of a run
+    singan evaluate-many ROOT             the same for every run under ROOT (Table 2)
     singan super-resolve | paint | edit | harmonize | animate   the applications
+    singan mask IMAGE ... --out M.png     a mask for edit / harmonize
+    singan composite BG OBJECT --at X,Y ...   a naive composite and its mask
+    singan gpnn IMAGE --num N --out DIR   training-free GPNN samples (the baseline)
     singan tutorials DIR [--force]        copy the tutorial notebooks into DIR
 
 The package: `arguments` holds the argument types, the shared flags and `add_command`, the
-one way a sub-command is registered; `training`, `inspection`, `metrics` and `applications`
-each have a ``register(subparsers)`` for their commands; `reporting` tells a user's mistake
-from a bug. The Keras backend is chosen the Keras way, with the ``KERAS_BACKEND``
+one way a sub-command is registered; `training`, `inspection`, `metrics`, `applications` and
+the other modules each have a ``register(subparsers)`` for their commands; `reporting` tells
+a user's mistake from a bug. The Keras backend is chosen the Keras way, with the ``KERAS_BACKEND``
 environment variable; Keras and the backend are imported inside the commands' ``run``
 functions only, so ``singan --help`` answers without loading TensorFlow, JAX or PyTorch.
 
@@ -39,6 +44,7 @@ import sys
 from singan_keras import __version__
 from singan_keras.cli import (
     applications,
+    baselines,
     editing_tools,
     inspection,
     many_images,
@@ -64,6 +70,7 @@ _COMMAND_GROUPS = (
     metrics,
     applications,
     editing_tools,
+    baselines,
     tutorials,
 )
 
