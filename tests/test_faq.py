@@ -9,8 +9,9 @@ The convention the page follows, and this test enforces:
 * All commands run in page order in one empty folder (the reader's working directory), so
   a later command may use what an earlier one wrote (`runs/rocket`). That folder holds the
   files the page names as the reader's own: `logo.png` (RGBA with transparent pixels),
-  `scan16.png` (16-bit grayscale) and `sifid_stem.weights.h5` (a SIFID stem with *random*
-  weights, standing in for the converted torchvision weights the page tells you to make).
+  `scan16.png` (16-bit grayscale), `brick_edit.png` (an edit of the bundled brick image)
+  and `sifid_stem.weights.h5` (a SIFID stem with *random* weights, standing in for the
+  converted torchvision weights the page tells you to make).
 * Every ``singan train`` gets `TINY_TRAINING` appended. argparse keeps the last value of a
   flag, so these override what the page wrote (and `--resume` sees the same flags as the
   first run); everything else runs as written. Training then takes seconds: the test shows
@@ -83,6 +84,10 @@ def _reader_files(folder: Path) -> None:
     gray = rng.integers(0, 65536, (60, 80), dtype=np.uint16)
     Image.fromarray(gray).save(folder / "scan16.png")
     assert Image.open(folder / "scan16.png").mode.startswith("I;16")
+    # the reader's edit of the bundled brick image (the edit the package ships as an extra)
+    from singan_keras.data import extra_path
+
+    Image.open(extra_path("brick_edited.png")).save(folder / "brick_edit.png")
 
     from singan_keras.metrics import build_sifid_stem
 

@@ -60,7 +60,6 @@ import shutil  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 
-import keras  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402

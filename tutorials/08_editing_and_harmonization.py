@@ -58,7 +58,6 @@ print(f"KERAS_BACKEND={os.environ['KERAS_BACKEND']}, device: {default_device()}"
 
 import time  # noqa: E402
 
-import keras  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 

@@ -56,7 +56,6 @@ from singan_keras.backends import default_device  # noqa: E402  (imports Keras)
 
 print(f"KERAS_BACKEND={os.environ['KERAS_BACKEND']}, device: {default_device()}")
 
-import keras  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from IPython.display import Image, display  # noqa: E402

@@ -34,22 +34,33 @@
 # output patch was copied from.
 
 # %%
+# Set-up, the same in every notebook. Choose the backend here: "torch", "jax" or
+# "tensorflow"; Keras reads it once, so restart the kernel to switch. Where singan_keras is
+# missing (this notebook uploaded to Colab, say), pip installs it with that backend's extra.
+import importlib.util
 import os
+import subprocess
+import sys
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quieter TensorFlow start-up
+if importlib.util.find_spec("singan_keras") is None:
+    package = f"singan-keras[{os.environ['KERAS_BACKEND']}]"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)
+    importlib.invalidate_caches()
+
+from singan_keras.backends import default_device  # noqa: E402  (imports Keras)
+
+print(f"KERAS_BACKEND={os.environ['KERAS_BACKEND']}, device: {default_device()}")
 
 import time  # noqa: E402
 
-import keras  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from singan_keras import SinGAN, preset  # noqa: E402
 from singan_keras.baselines import GPNNConfig, gpnn_sample  # noqa: E402
 from singan_keras.metrics import diversity, sliced_wasserstein_distance  # noqa: E402
-
-print("backend:", keras.backend.backend())
 
 # %% [markdown]
 # ## Parameters
