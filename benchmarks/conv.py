@@ -12,8 +12,9 @@ on a (1, H, W, C) input, batch 1:
 Implementations, each in its own subprocess: PyTorch (``F.conv2d``, the baseline), the
 same with both tensors in PyTorch's ``channels_last`` memory format, TensorFlow
 (``tf.nn.conv2d`` under nested ``GradientTape``s in a ``tf.function``), JAX with
-``lax.conv_general_dilated``, and JAX with `singan_keras.backends.jax.im2col.Conv2D` (im2col + one
-matrix product: what the critic uses on JAX-on-CPU).
+``lax.conv_general_dilated``, and JAX with `singan_keras.backends.jax.convolution.Conv2D` (the
+convolution and its derivatives in the forms XLA:CPU runs fast: what G and D use on
+JAX-on-CPU).
 
     python benchmarks/conv.py
     taskset -c 1 python benchmarks/conv.py --threads 1 --sizes 128x128 --channels 32
@@ -35,7 +36,7 @@ from datetime import date
 
 from common import device_name, image_size, positive_int, write_results
 
-IMPLEMENTATIONS = ("torch", "torch-channels-last", "tensorflow", "jax-lax", "jax-im2col")
+IMPLEMENTATIONS = ("torch", "torch-channels-last", "tensorflow", "jax-lax", "jax-fast")
 DEFAULT_SIZES = ("64x64", "128x128", "188x250")
 
 CHILD = r"""
@@ -104,7 +105,7 @@ for height, width, channels in cells:
                 x, k, (1, 1), "VALID", dimension_numbers=("NHWC", "HWIO", "NHWC"))
         else:
             import keras
-            from singan_keras.backends.jax.im2col import Conv2D
+            from singan_keras.backends.jax.convolution import Conv2D
             layer = Conv2D(channels, 3, use_bias=False)
             layer.build(x_np.shape)
             conv = lambda x, k: layer.stateless_call([k], [], x)[0]
@@ -157,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=pathlib.Path, default=None, help="markdown file to write.")
     args = parser.parse_args(argv)
 
-    spec = {"tensorflow": "tensorflow", "jax-lax": "jax", "jax-im2col": "jax"}
+    spec = {"tensorflow": "tensorflow", "jax-lax": "jax", "jax-fast": "jax"}
     available = [i for i in IMPLEMENTATIONS if importlib.util.find_spec(spec.get(i, "torch"))]
     cells = [[h, w, c] for c in args.channels for h, w in args.sizes]
     results = {name: _run(name, cells, args.repeats, args.threads) for name in available}

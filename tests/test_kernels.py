@@ -129,13 +129,17 @@ def test_models_use_a_batch_norm_equal_to_keras_in_training_and_inference():
     assert channel_axis() == 1
 
 
-def test_critic_convolutions_equal_keras_conv2d_to_the_second_derivative():
-    """The critic's layers (im2col on JAX-on-CPU) against Keras' Conv2D with equal weights."""
+def test_network_convolutions_equal_keras_conv2d_to_the_second_derivative():
+    """G's and D's layers (`jax.convolution.Conv2D` on JAX-on-CPU) against Keras' Conv2D."""
     critic = build_critic(6)
+    generator_convs = [
+        la for la in build_generator(6).layers if isinstance(la, keras.layers.Conv2D)
+    ]
     convs = [la for la in critic.layers if isinstance(la, keras.layers.Conv2D)]
     assert len(convs) == 5 and all(type(la).__name__ == "Conv2D" for la in convs)  # h5 keys
-    im2col = [type(la).__module__ == "singan_keras.backends.jax.im2col" for la in convs]
-    assert all(im2col) == (JAX and FAST_PATHS and __import__("jax").default_backend() == "cpu")
+    fast = JAX and FAST_PATHS and __import__("jax").default_backend() == "cpu"
+    for layer in convs + generator_convs:
+        assert (type(layer).__module__ == "singan_keras.backends.jax.convolution") == fast
     layer = convs[1]  # 6 -> 6 channels
     twin = keras.layers.Conv2D.from_config(layer.get_config())
     shape = (1, 6, 13, 17) if data_format() == "channels_first" else (1, 13, 17, 6)
@@ -277,3 +281,47 @@ def test_the_switch_turns_every_fast_path_off():
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "plain"
+
+
+@pytest.mark.skipif(not JAX, reason="the convolution family is JAX code")
+@pytest.mark.parametrize("kernel_size", [(3, 3), (2, 4)])
+def test_jax_convolution_family_equals_lax_autodiff_to_the_second_order(kernel_size):
+    """`convolve` and its two transposes, and their derivatives, against JAX's own
+    derivatives of ``lax.conv_general_dilated`` (batch 2, odd sizes, a non-square kernel)."""
+    import jax
+    import jax.numpy as jnp
+
+    from singan_keras.backends.jax import convolution as fast
+
+    def lax_convolve(x, kernel):
+        return jax.lax.conv_general_dilated(
+            x, kernel, (1, 1), "VALID", dimension_numbers=("NHWC", "HWIO", "NHWC")
+        )
+
+    rng = np.random.default_rng(11)
+    kh, kw = kernel_size
+    x, kernel = (jnp.asarray(rng.normal(size=s).astype(np.float32)) for s in
+                 [(2, 9, 13, 3), (kh, kw, 3, 5)])  # fmt: skip
+    y_shape = (2, 9 - kh + 1, 13 - kw + 1, 5)
+    g, h = (jnp.asarray(rng.normal(size=y_shape).astype(np.float32)) for _ in "gh")
+
+    def close(mine, theirs):
+        np.testing.assert_allclose(np.asarray(mine), np.asarray(theirs), rtol=1e-4, atol=1e-4)
+
+    close(fast.convolve(x, kernel), lax_convolve(x, kernel))
+    _, lax_vjp = jax.vjp(lax_convolve, x, kernel)
+    lax_dx, lax_dk = lax_vjp(g)
+    close(fast.transpose_to_input(g, kernel), lax_dx)
+    close(fast.transpose_to_kernel(x, g), lax_dk)
+    for mine, theirs in zip(jax.vjp(fast.convolve, x, kernel)[1](g), (lax_dx, lax_dk), strict=True):
+        close(mine, theirs)
+
+    # Second order: differentiate a function of both first derivatives (the penalty's form).
+    def second(convolve, x, kernel):
+        dx, dk = jax.vjp(convolve, x, kernel)[1](g * convolve(x, kernel))
+        return jnp.sum(dx**2) + jnp.sum(jnp.sin(dk)) + jnp.sum(h * convolve(x, kernel))
+
+    gradients = [jax.grad(second, argnums=(1, 2))(conv, x, kernel)
+                 for conv in (fast.convolve, lax_convolve)]  # fmt: skip
+    for mine, theirs in zip(*gradients, strict=True):
+        close(mine, theirs)

@@ -388,11 +388,10 @@ plt.show()
 #
 # Everything above is backend-agnostic `keras.ops`, *except* taking gradients: Keras 3
 # has no common API for reverse-mode differentiation. So each backend package
-# (`singan_keras/backends/{tensorflow,jax,torch}/`) has a `train_step.py` with the same seven
+# (`singan_keras/backends/{tensorflow,jax,torch}/`) has a `train_step.py` with the same six
 # methods in the same order — `train_step`, `run_outside_fit`, `compute_gradients`,
-# `apply_gradients`, `input_gradient` (the differentiable inner gradient of the penalty),
-# `repeat_steps` (the critic steps: a loop, or one compiled `lax.scan` on JAX) and
-# `release_compiled_step` (drops the compiled step once a scale is trained) — and
+# `apply_gradients`, `input_gradient` (the differentiable inner gradient of the penalty)
+# and `release_compiled_step` (drops the compiled step once a scale is trained) — and
 # `singan_keras.backends` binds one of them once, at import. We read them from the
 # installed package (not importing the other frameworks).
 

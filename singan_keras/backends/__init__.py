@@ -15,8 +15,8 @@ Keras 3 has no common API for lives in one package per backend, with the same na
 * `OptimizerMixin` — hooks into Keras' optimizer: TensorFlow skips the cross-replica
   gradient sum (3).
 * `NETWORK_CLASSES` — the layer and model classes of G_n and D_n: Keras' own, a
-  BatchNorm that can be differentiated twice on TensorFlow (8), the im2col critic
-  convolution on JAX-on-CPU (4), fused BatchNorm (5) and a direct-call model (6) on torch.
+  BatchNorm that can be differentiated twice on TensorFlow (8), convolutions in XLA:CPU's
+  fast forms on JAX-on-CPU (4), fused BatchNorm (5) and a direct-call model (6) on torch.
 * `enable_compile_cache(directory)` — an opt-in persistent compile cache (JAX only).
 * `run_as_one_program(function)` — a one-off network computation (the reconstruction of
   every scale) as one compiled program that is freed afterwards, on JAX (9); a plain call
@@ -25,7 +25,7 @@ Keras 3 has no common API for lives in one package per backend, with the same na
 * `default_device()` — where Keras runs on this backend, in one line (``"cpu"``,
   ``"cuda:0 (NVIDIA H100 ...)"``; ``singan env`` prints it).
 
-(1)-(3), (8) and (9) are needed for correctness or memory. (4)-(7) and (10) are *fast paths*:
+(1)-(3), (8) and (9) are needed for correctness or memory. (4)-(7) are *fast paths*:
 the same maths as Keras' plain layers and update, measured faster on these machines
 (`benchmarks/`); `tests/test_kernels.py` checks each against the plain path. Setting the
 environment variable ``SINGAN_KERAS_FAST_PATHS=0`` before the import turns every fast path
@@ -41,8 +41,11 @@ JAX suites once more that way.
 3. Keras' TensorFlow optimizer sums gradients across replicas with a ``tf.custom_gradient``
    that registers a function per trace in TF's global registry, keeping every scale's traced
    step alive (~25 MiB per scale). One scale trains on one device with batch 1.
-4. XLA:CPU runs the convolutions of the penalty's second derivative 10-40x slower than
-   matrix products: the critic's convolutions as im2col + one matmul (JAX on a CPU only).
+4. XLA:CPU runs some forms of convolution several times slower than others: an unpadded
+   forward, the kernel gradient, and the convolutions of the penalty's second derivative
+   (20-70x). Every convolution of G and D, and each of its derivatives, in a fast form
+   (`singan_keras.backends.jax.convolution`; JAX on a CPU only). JAX's time per iteration
+   at 188x250 went from 1.8-2.0x the plain-PyTorch baseline's to 0.88x.
 5. Keras' composed BatchNorm is ~10 small kernels per call in eager torch; one
    ``torch.native_batch_norm`` does the same.
 6. Calling a Keras model runs ``Layer.__call__`` bookkeeping for ~17 layers (~10 ms per
@@ -59,15 +62,9 @@ JAX suites once more that way.
    life of the process: the eager reconstruction at each new scale's size kept ~25 programs,
    25-60 MiB, per scale (`tests/test_memory.py`). One jitted call per reconstruction step
    compiles one program, freed when the call returns.
-10. JAX compiles the train step's critic steps, unrolled, as three copies of the same code (the
-   penalty's double backward through the critic is the largest part of the program): as one
-   `jax.lax.scan` over the training state XLA compiles one copy. Measured on the quick
-   preset's four scales with a cold cache: compile time -17 %, peak memory -15 %, the same
-   time per iteration. The generator steps stay unrolled: as a scan XLA:CPU ran them 6x
-   slower (their convolutions' gradients inside a loop body).
 
 The train step (``<backend>/train_step.py``, a mixin of
-`singan_keras.scale_trainer.ScaleTrainer`) has the same seven methods in the same order on every
+`singan_keras.scale_trainer.ScaleTrainer`) has the same six methods in the same order on every
 backend, so ``diff singan_keras/backends/{tensorflow,jax}/train_step.py`` shows only the
 gradient mechanics:
 
@@ -79,8 +76,6 @@ gradient mechanics:
 * ``apply_gradients`` — one optimizer update;
 * ``input_gradient`` — ∂ sum f(x) / ∂x, kept differentiable for the gradient penalty (a
   second-order gradient);
-* ``repeat_steps`` — the critic's steps of one iteration: a Python loop, or one
-  `jax.lax.scan` (10);
 * ``release_compiled_step`` — called once the scale's ``fit()`` is over: drops the
   compiled step.
 

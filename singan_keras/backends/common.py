@@ -15,7 +15,6 @@ __all__ = [
     "plain_adam_update",
     "no_compile_cache",
     "call",
-    "repeat_in_python",
 ]
 
 #: False when the environment variable ``SINGAN_KERAS_FAST_PATHS`` was ``0`` (or ``false``,
@@ -56,18 +55,6 @@ PLAIN_NETWORK_CLASSES = NetworkClasses(
 def plain_adam_update(optimizer, grads, variables) -> None:
     """Keras' own update: ``optimizer.apply`` (runs `TorchStyleAdam.update_step` per variable)."""
     optimizer.apply(grads, variables)
-
-
-def repeat_in_python(count: int, step_function) -> dict:
-    """Runs ``step_function(step)`` for step 0 .. count-1; returns the last step's logs.
-
-    Traced by ``tf.function`` or ``jax.jit``, this writes the step `count` times into the
-    program; the JAX fast path (10) writes it once, in a loop.
-    """
-    logs = {}
-    for step in range(count):
-        logs = step_function(step)
-    return logs
 
 
 def call(function, variables, *arguments):

@@ -17,7 +17,7 @@ from singan_keras.backends.common import (
     NoOptimizerHooks,
     nullcontext,
 )
-from singan_keras.backends.jax.im2col import Conv2D as Im2colConv2D
+from singan_keras.backends.jax.convolution import Conv2D as FastConv2D
 from singan_keras.backends.jax.train_step import TrainStep
 
 __all__ = [
@@ -38,16 +38,15 @@ OptimizerMixin = NoOptimizerHooks
 
 
 def network_classes(fast_paths: bool) -> NetworkClasses:
-    """The im2col critic convolution on a CPU (fast path 4), else Keras' own classes.
+    """Every convolution in XLA:CPU's fast forms on a CPU (fast path 4), else Keras' own.
 
-    GPU convolutions do not have XLA:CPU's slow second derivative, so the fast path is for
-    the CPU only.
+    GPU convolutions do not have XLA:CPU's slow forms, so the fast path is for the CPU only.
     """
     if not (fast_paths and jax.default_backend() == "cpu"):
         return PLAIN_NETWORK_CLASSES
     return NetworkClasses(
-        conv=PLAIN_NETWORK_CLASSES.conv,
-        critic_conv=Im2colConv2D,
+        conv=FastConv2D,
+        critic_conv=FastConv2D,
         batch_norm=PLAIN_NETWORK_CLASSES.batch_norm,
         model=PLAIN_NETWORK_CLASSES.model,
     )

@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import keras
 
-from singan_keras.backends.common import FAST_PATHS, plain_adam_update, repeat_in_python
+from singan_keras.backends.common import plain_adam_update
 
 
 class TrainStep:
@@ -78,35 +78,6 @@ class TrainStep:
         parent.state_mapping.update(updated)
         return gradient
 
-    # -- the critic's / generator's repeated steps ----------------------------------------
-    def repeat_steps(self, count, step_function):
-        # Fast path 10: the steps as one `lax.scan` over the training state, so XLA compiles
-        # one step instead of `count` unrolled copies (a third of the program to compile).
-        if not FAST_PATHS or count < 2:
-            return repeat_in_python(count, step_function)
-        parent = self._scopes[-1]
-        keys = list(parent.state_mapping)
-
-        def one_step(values, step):
-            with _child_scope(parent, dict(zip(keys, values, strict=True))) as scope:
-                self._scopes.append(scope)
-                try:
-                    logs = step_function(step)
-                finally:
-                    self._scopes.pop()
-            # The loop's carry must keep its types: cast back (weak types, BatchNorm's
-            # float32 statistics of float64 arithmetic).
-            new_values = [
-                jax.lax.convert_element_type(scope.state_mapping[key], value.dtype)
-                for key, value in zip(keys, values, strict=True)
-            ]
-            return new_values, logs
-
-        initial = [_strong(parent.state_mapping[key]) for key in keys]
-        values, logs = jax.lax.scan(one_step, initial, jnp.arange(count))
-        parent.state_mapping.update(zip(keys, values, strict=True))
-        return {name: value[-1] for name, value in logs.items()}
-
     # -- after the scale's fit() ---------------------------------------------------------
     def release_compiled_step(self):
         # Drop the jitted step: its compiled programs are cached on the jitted function
@@ -120,10 +91,3 @@ def _child_scope(parent, overrides):
     scope = keras.StatelessScope()
     scope.state_mapping = {**parent.state_mapping, **overrides}
     return scope
-
-
-def _strong(value):
-    """`value` as a jax array of its own dtype without JAX's "weak type" (a loop carry's type
-    must not change from one step to the next)."""
-    value = jnp.asarray(value)
-    return jax.lax.convert_element_type(value, value.dtype)

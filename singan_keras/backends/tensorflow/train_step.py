@@ -2,7 +2,7 @@
 
 import tensorflow as tf
 
-from singan_keras.backends.common import plain_adam_update, repeat_in_python
+from singan_keras.backends.common import plain_adam_update
 
 
 class TrainStep:
@@ -29,10 +29,6 @@ class TrainStep:
             tape.watch(x)
             total = tf.reduce_sum(fn(x))
         return tape.gradient(total, x)
-
-    # -- the critic's / generator's repeated steps ----------------------------------------
-    def repeat_steps(self, count, step_function):
-        return repeat_in_python(count, step_function)
 
     # -- after the scale's fit() ---------------------------------------------------------
     def release_compiled_step(self):

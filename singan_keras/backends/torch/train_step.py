@@ -3,7 +3,7 @@
 import keras
 import torch
 
-from singan_keras.backends.common import FAST_PATHS, plain_adam_update, repeat_in_python
+from singan_keras.backends.common import FAST_PATHS, plain_adam_update
 from singan_keras.backends.torch.fused import foreach_adam_update
 
 # Fast path 7 of `singan_keras.backends`: one foreach update instead of ~10 ops per variable.
@@ -36,10 +36,6 @@ class TrainStep:
         total = fn(x).sum()
         (gradient,) = torch.autograd.grad(total, x, create_graph=True)
         return gradient
-
-    # -- the critic's / generator's repeated steps ----------------------------------------
-    def repeat_steps(self, count, step_function):
-        return repeat_in_python(count, step_function)
 
     # -- after the scale's fit() ---------------------------------------------------------
     def release_compiled_step(self):
