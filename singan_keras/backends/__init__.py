@@ -45,7 +45,7 @@ JAX suites once more that way.
    forward, the kernel gradient, and the convolutions of the penalty's second derivative
    (20-70x). Every convolution of G and D, and each of its derivatives, in a fast form
    (`singan_keras.backends.jax.convolution`; JAX on a CPU only). JAX's time per iteration
-   at 188x250 went from 1.8-2.0x the plain-PyTorch baseline's to 0.88x.
+   at 188x250 went from 1.8-2.0x the plain-PyTorch baseline's to 0.96-0.98x.
 5. Keras' composed BatchNorm is ~10 small kernels per call in eager torch; one
    ``torch.native_batch_norm`` does the same.
 6. Calling a Keras model runs ``Layer.__call__`` bookkeeping for ~17 layers (~10 ms per
